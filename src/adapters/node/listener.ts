@@ -1,0 +1,44 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import { errorResponse } from '../../http/respond.js'
+import { sendResponse } from './send-response.js'
+import { toRequest } from './to-request.js'
+
+/** What a Web-standard handler learns about the connection besides the Request. */
+export interface ConnectionInfo {
+  /** The peer's address (the proxy's, behind a reverse proxy). */
+  clientAddress: string
+}
+
+/** A Web-standard handler: a Request in, a Response out. */
+export type FetchHandler = (request: Request, info: ConnectionInfo) => Promise<Response>
+
+/**
+ * A `node:http` request listener that runs a Web-standard handler. Anything
+ * thrown becomes a clean error response, never a crashed process.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http'
+ * createServer(toNodeListener(hub.fetch, { origin: hub.origin })).listen(4000)
+ * ```
+ */
+export function toNodeListener(handler: FetchHandler, options: { origin?: string } = {}): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    void handle(handler, req, res, options.origin)
+  }
+}
+
+async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin?: string): Promise<void> {
+  let response: Response
+  try {
+    const request = await toRequest(req, origin)
+    response = await handler(request, { clientAddress: req.socket.remoteAddress ?? 'unknown' })
+  } catch (err) {
+    response = errorResponse(err)
+  }
+  try {
+    await sendResponse(res, response)
+  } catch {
+    res.destroy()
+  }
+}

@@ -1,0 +1,23 @@
+import type { ServerResponse } from 'node:http'
+
+/**
+ * Write a Fetch `Response` to a Node `ServerResponse`, keeping every
+ * `Set-Cookie` header separate.
+ *
+ * @example
+ * ```ts
+ * await sendResponse(res, await hub.fetch(request))
+ * ```
+ */
+export async function sendResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string | string[]> = {}
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') headers[name] = value
+  })
+  const cookies = response.headers.getSetCookie()
+  if (cookies.length > 0) headers['set-cookie'] = cookies
+  const body = response.body ? Buffer.from(await response.arrayBuffer()) : null
+  if (body) headers['content-length'] = String(body.length)
+  res.writeHead(response.status, headers)
+  res.end(body)
+}

@@ -1,0 +1,61 @@
+import { SharedSessionError } from '../errors/shared-session-error.js'
+import { decodeBase64url } from '../lib/base64url.js'
+import type { HandoffPayload } from './payload.js'
+
+// Plaintext layout, version 1 (big-endian), chosen so a push URL stays short:
+//   flags u8 (bit 0: ref present, bit 1: bind present) | iat u32 | exp u32 | jti 16
+//   | ref 32 (if flag) | bind 32 (if flag) | src len u8 + utf8 | dst len u8 + utf8
+// Anything that does not consume exactly all bytes is malformed.
+const HAS_REF = 1
+const HAS_BIND = 2
+
+/** Encode a payload into the version-1 plaintext. */
+export function encodePayload(p: HandoffPayload): Buffer {
+  const ref = p.ref === null ? null : fixed(p.ref, 32, 'ref')
+  const bind = p.bind === undefined ? null : fixed(p.bind, 32, 'bind')
+  const src = Buffer.from(p.src, 'utf8')
+  const dst = Buffer.from(p.dst, 'utf8')
+  const head = Buffer.alloc(9)
+  head.writeUInt8((ref ? HAS_REF : 0) | (bind ? HAS_BIND : 0), 0)
+  head.writeUInt32BE(p.iat, 1)
+  head.writeUInt32BE(p.exp, 5)
+  const parts = [head, fixed(p.jti, 16, 'jti')]
+  if (ref) parts.push(ref)
+  if (bind) parts.push(bind)
+  parts.push(Buffer.from([src.length]), src, Buffer.from([dst.length]), dst)
+  return Buffer.concat(parts)
+}
+
+/** Decode the version-1 plaintext, or throw ERR_PAYLOAD_MALFORMED. */
+export function decodePayload(bytes: Buffer): HandoffPayload {
+  let at = 0
+  const take = (n: number): Buffer => {
+    if (at + n > bytes.length) throw malformed()
+    const out = bytes.subarray(at, at + n)
+    at += n
+    return out
+  }
+  const flags = take(1).readUInt8(0)
+  if (flags & ~(HAS_REF | HAS_BIND)) throw malformed()
+  const iat = take(4).readUInt32BE(0)
+  const exp = take(4).readUInt32BE(0)
+  const jti = take(16).toString('base64url')
+  const ref = flags & HAS_REF ? take(32).toString('base64url') : null
+  const bind = flags & HAS_BIND ? take(32).toString('base64url') : undefined
+  const src = take(take(1).readUInt8(0)).toString('utf8')
+  const dst = take(take(1).readUInt8(0)).toString('utf8')
+  if (at !== bytes.length) throw malformed()
+  return bind === undefined ? { ref, src, dst, iat, exp, jti } : { ref, src, dst, iat, exp, jti, bind }
+}
+
+function fixed(value: string, length: number, field: string): Buffer {
+  const bytes = decodeBase64url(value)
+  if (!bytes || bytes.length !== length) {
+    throw new SharedSessionError('ERR_PAYLOAD_MALFORMED', `${field} must be base64url of ${length} bytes`, { detail: field })
+  }
+  return bytes
+}
+
+function malformed(): SharedSessionError {
+  return new SharedSessionError('ERR_PAYLOAD_MALFORMED', 'payload contents are malformed')
+}

@@ -1,0 +1,35 @@
+import { SharedSessionError } from '../errors/shared-session-error.js'
+import type { KeyRing } from '../keys/key-ring.js'
+import type { SessionStore } from '../stores/store.js'
+import { openHandoff, type OpenHandoffOptions } from './open.js'
+import type { HandoffPayload } from './payload.js'
+
+/**
+ * Open a handoff payload and consume its `jti` in the store, so it is
+ * accepted exactly once however many copies arrive at once. Every check of
+ * {@link openHandoff} runs first: a refused payload never burns its `jti`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   const payload = await redeemHandoff(store, ring, sealed, { dst: 'shop-de', sources })
+ * } catch (err) {
+ *   if (isSharedSessionError(err, 'ERR_PAYLOAD_REPLAYED')) return new Response(null, { status: 409 })
+ *   throw err
+ * }
+ * ```
+ */
+export async function redeemHandoff(
+  store: SessionStore,
+  ring: KeyRing,
+  sealed: unknown,
+  options: OpenHandoffOptions,
+): Promise<HandoffPayload> {
+  const payload = openHandoff(ring, sealed, options)
+  // Remember the jti until no copy of it could pass the freshness checks anyway.
+  const rememberUntil = (payload.exp + (options.skewSeconds ?? 5) + 1) * 1000
+  if (!(await store.consumeNonce(`handoff:${payload.jti}`, rememberUntil))) {
+    throw new SharedSessionError('ERR_PAYLOAD_REPLAYED', 'payload was already used', { detail: 'jti' })
+  }
+  return payload
+}

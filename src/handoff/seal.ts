@@ -1,0 +1,63 @@
+import { createCipheriv, randomBytes } from 'node:crypto'
+import { SharedSessionError } from '../errors/shared-session-error.js'
+import type { KeyRing } from '../keys/key-ring.js'
+import { encodePayload } from './codec.js'
+import { SITE_NAME, type HandoffPayload } from './payload.js'
+
+/** First byte of every sealed payload; a later format takes another value and both can coexist. */
+export const HANDOFF_VERSION = 1
+
+/** Options of {@link sealHandoff}. */
+export interface SealHandoffOptions {
+  /** Global session reference, or null for a bound "no session" answer. */
+  ref: string | null
+  src: string
+  dst: string
+  /** base64url SHA-256 of the destination's state cookie (pull flow). */
+  bind?: string
+  /** Lifetime in seconds (django-shared-session's *timeout*); 30 by default. */
+  ttlSeconds?: number
+  /** Milliseconds since the epoch; `Date.now()` by default. */
+  now?: number
+}
+
+/**
+ * Seal a handoff payload with AES-256-GCM under the ring's current HKDF
+ * handoff key. The result is compact, URL-safe base64url:
+ * `version (1) | key id (4) | iv (12) | ciphertext | tag (16)`, with the
+ * first five bytes authenticated as associated data.
+ *
+ * @example
+ * ```ts
+ * const sealed = sealHandoff(ring, { ref: session.id, src: 'shop', dst: 'shop-de' })
+ * const src = `https://shop.de/_session/push/${sealed}.js`
+ * ```
+ */
+export function sealHandoff(ring: KeyRing, options: SealHandoffOptions): string {
+  const ttl = options.ttlSeconds ?? 30
+  if (!Number.isSafeInteger(ttl) || ttl <= 0 || ttl > 3600) {
+    throw new SharedSessionError('ERR_CONFIG_INVALID', `handoff ttlSeconds must be 1 to 3600, got ${ttl}`, { detail: 'ttlSeconds' })
+  }
+  for (const field of ['src', 'dst'] as const) {
+    if (!SITE_NAME.test(options[field])) {
+      throw new SharedSessionError('ERR_CONFIG_INVALID', `${field} site name ${JSON.stringify(options[field])} must match ${SITE_NAME}`, { detail: field })
+    }
+  }
+  const iat = Math.floor((options.now ?? Date.now()) / 1000)
+  const payload: HandoffPayload = {
+    ref: options.ref,
+    src: options.src,
+    dst: options.dst,
+    iat,
+    exp: iat + ttl,
+    jti: randomBytes(16).toString('base64url'),
+    ...(options.bind === undefined ? {} : { bind: options.bind }),
+  }
+  const { id, key } = ring.handoff[0]!
+  const header = Buffer.concat([Buffer.from([HANDOFF_VERSION]), id])
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', key, iv)
+  cipher.setAAD(header)
+  const body = Buffer.concat([cipher.update(encodePayload(payload)), cipher.final()])
+  return Buffer.concat([header, iv, body, cipher.getAuthTag()]).toString('base64url')
+}

@@ -1,0 +1,82 @@
+import { isSharedSessionError } from '../errors/shared-session-error.js'
+
+/**
+ * Headers for any response that carries a session handoff or a secret:
+ * never stored by any cache, never leaked in a Referer.
+ */
+export const PRIVATE_HEADERS: Readonly<Record<string, string>> = {
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+}
+
+/**
+ * A redirect with `Location`, uncacheable, and any extra headers (Set-Cookie).
+ *
+ * @example
+ * ```ts
+ * return redirect('/login', { 'set-cookie': [cookie] })
+ * ```
+ */
+export function redirect(location: string, extra: Record<string, string | string[]> = {}, status = 303): Response {
+  return withHeaders(new Response(null, { status }), { ...PRIVATE_HEADERS, location, ...extra })
+}
+
+/**
+ * An HTML page response, uncacheable by shared caches.
+ *
+ * @example
+ * ```ts
+ * return html(page('Sign in', form), 200, { 'set-cookie': [csrfCookie] })
+ * ```
+ */
+export function html(body: string, status = 200, extra: Record<string, string | string[]> = {}): Response {
+  return withHeaders(new Response(body, { status }), {
+    'content-type': 'text/html; charset=utf-8',
+    'x-frame-options': 'DENY',
+    'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    ...PRIVATE_HEADERS,
+    ...extra,
+  })
+}
+
+/**
+ * A JSON response.
+ *
+ * @example
+ * ```ts
+ * return json({ error: 'ERR_PAYLOAD_REPLAYED' }, 409)
+ * ```
+ */
+export function json(body: unknown, status = 200, extra: Record<string, string | string[]> = {}): Response {
+  return withHeaders(new Response(JSON.stringify(body), { status }), { 'content-type': 'application/json', ...extra })
+}
+
+/**
+ * The response for an error thrown while handling a request: a
+ * `SharedSessionError` becomes its status with `{ error: code, message }`
+ * (a store that is down is a 503 and is logged); anything else is logged
+ * and answered 500 without details, since it is a bug of ours.
+ *
+ * @example
+ * ```ts
+ * try { return await handle(request) } catch (err) { return errorResponse(err) }
+ * ```
+ */
+export function errorResponse(err: unknown, log: (message: string) => void = console.error): Response {
+  if (isSharedSessionError(err)) {
+    if (err.status >= 500) log(`shared-session: ${err.code}: ${err.message}${err.cause ? ` (${(err.cause as Error).message ?? err.cause})` : ''}`)
+    const extra: Record<string, string> = { ...PRIVATE_HEADERS }
+    if (err.code === 'ERR_STORE_UNAVAILABLE') extra['retry-after'] = '1'
+    return json({ error: err.code, message: err.message }, err.status, extra)
+  }
+  log(`shared-session: unexpected error: ${(err as Error)?.stack ?? String(err)}`)
+  return json({ error: 'ERR_INTERNAL', message: 'internal error' }, 500, PRIVATE_HEADERS)
+}
+
+function withHeaders(response: Response, headers: Record<string, string | string[]>): Response {
+  for (const [name, value] of Object.entries(headers)) {
+    if (Array.isArray(value)) for (const v of value) response.headers.append(name, v)
+    else response.headers.set(name, value)
+  }
+  return response
+}

@@ -1,0 +1,80 @@
+import type { ConnectionInfo } from '../adapters/node/listener.js'
+import { isSharedSessionError } from '../errors/shared-session-error.js'
+import { errorResponse, html, json } from '../http/respond.js'
+import { escapeHtml } from '../lib/html.js'
+import { forwardAuth } from './forward-auth.js'
+import { home } from './home.js'
+import { submitLogin } from './login.js'
+import { showLoginForm } from './login-form.js'
+import { logout } from './logout.js'
+import { resolveHubOptions, type HubContext, type HubOptions } from './options.js'
+import { layout } from './pages/layout.js'
+import { refresh } from './refresh.js'
+
+/**
+ * The hub: a Web-standard `fetch(request) → Response` handler for central
+ * login, logout, token refresh, the JWKS and forward-auth. Serve it with
+ * `serveHub`, or mount it in an existing app under `basePath`.
+ *
+ * @example
+ * ```ts
+ * const hub = createHub({ origin: 'https://auth.acme.com', parentDomain: 'acme.com', keys: ring, store, users })
+ * createServer(toNodeListener(hub.fetch, { origin: hub.origin })).listen(4000)
+ * ```
+ */
+export interface Hub {
+  origin: string
+  context: HubContext
+  fetch(request: Request, info?: ConnectionInfo): Promise<Response>
+}
+
+type Route = (ctx: HubContext, request: Request, info: ConnectionInfo) => Promise<Response> | Response
+
+const ROUTES: Record<string, Partial<Record<string, Route>>> = {
+  '/': { GET: home },
+  '/login': { GET: showLoginForm, POST: submitLogin },
+  '/logout': { POST: (ctx, r) => logout(ctx, r, { everywhere: false }) },
+  '/logout/everywhere': { POST: (ctx, r) => logout(ctx, r, { everywhere: true }) },
+  '/refresh': { GET: refresh },
+  '/forward-auth': { GET: forwardAuth, HEAD: forwardAuth, POST: forwardAuth },
+  '/.well-known/jwks.json': { GET: (ctx) => json(ctx.ring.jwks, 200, { 'cache-control': 'public, max-age=300' }) },
+}
+
+/**
+ * Create the hub from options, validated once: a bad option throws here,
+ * at start-up, with a message that says what to change.
+ *
+ * @example
+ * ```ts
+ * const hub = createHub({ origin, keys: await loadKeyRing(config.keys), store, users })
+ * const response = await hub.fetch(new Request(`${origin}/.well-known/jwks.json`))
+ * ```
+ */
+export function createHub(options: HubOptions): Hub {
+  const ctx = resolveHubOptions(options)
+  return {
+    origin: ctx.origin,
+    context: ctx,
+    async fetch(request, info = { clientAddress: 'unknown' }) {
+      try {
+        const path = new URL(request.url).pathname
+        const local = path.startsWith(`${ctx.basePath}/`) ? path.slice(ctx.basePath.length) : null
+        const methods = local !== null && Object.hasOwn(ROUTES, local) ? ROUTES[local] : undefined
+        if (!methods) return json({ error: 'ERR_NOT_FOUND' }, 404)
+        const route = Object.hasOwn(methods, request.method) ? methods[request.method] : undefined
+        if (!route) return json({ error: 'ERR_METHOD_NOT_ALLOWED' }, 405, { allow: Object.keys(methods).join(', ') })
+        return await route(ctx, request, info)
+      } catch (err) {
+        return isNavigation(request) && isSharedSessionError(err) && err.status < 500 ? errorPage(err.code, err.message, err.status) : errorResponse(err, ctx.log)
+      }
+    },
+  }
+}
+
+function isNavigation(request: Request): boolean {
+  return request.headers.get('sec-fetch-mode') === 'navigate' || (request.headers.get('accept') ?? '').includes('text/html')
+}
+
+function errorPage(code: string, message: string, status: number): Response {
+  return html(layout('Something went wrong', `<h1>Something went wrong</h1><p class="error" data-testid="error">${escapeHtml(message)}</p><p class="sub"><code>${escapeHtml(code)}</code></p>`), status)
+}

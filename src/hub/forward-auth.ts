@@ -1,0 +1,49 @@
+import { isSharedSessionError } from '../errors/shared-session-error.js'
+import { readCookie } from '../http/cookies.js'
+import { json, redirect, PRIVATE_HEADERS } from '../http/respond.js'
+import { safeReturnUrl } from '../http/return-url.js'
+import { assertNotRevoked, storeRevocationCheck } from '../tokens/revocation.js'
+import { userHeaders } from '../tokens/user-headers.js'
+import { verifyLoginToken } from '../tokens/verify.js'
+import type { HubContext } from './options.js'
+
+/**
+ * GET /forward-auth: for reverse proxies (nginx `auth_request`, Traefik
+ * `forwardAuth`, Caddy `forward_auth`) and for consumers in other languages
+ * that want a revocation check. Reads the token from the parent-domain
+ * cookie or `Authorization: Bearer`, verifies it, checks that its session
+ * still lives, and answers 200 with the user in `X-Auth-*` headers, or 401
+ * with the error code. With `?redirect=1` (Traefik, Caddy) a failure is a
+ * 302 to the hub's refresh page for the original URL from `X-Forwarded-*`.
+ *
+ * @example
+ * ```nginx
+ * location = /_auth { internal; proxy_pass http://hub/forward-auth; }
+ * ```
+ */
+export async function forwardAuth(ctx: HubContext, request: Request): Promise<Response> {
+  const bearer = request.headers.get('authorization')?.match(/^Bearer ([A-Za-z0-9._-]+)$/)?.[1]
+  const token = bearer ?? (ctx.tokenCookie ? readCookie(request, ctx.tokenCookie.name) : undefined)
+  const now = ctx.now()
+  try {
+    if (!token) return unauthorized(ctx, request, 'ERR_NOT_AUTHENTICATED')
+    const claims = await verifyLoginToken(ctx.ring.verification, token, { issuer: ctx.issuer, audience: ctx.audience, now })
+    await assertNotRevoked(claims, storeRevocationCheck(ctx.store), now)
+    return new Response(null, { status: 200, headers: { ...userHeaders(claims), 'cache-control': 'no-store' } })
+  } catch (err) {
+    if (isSharedSessionError(err) && err.status < 500) return unauthorized(ctx, request, err.code)
+    throw err
+  }
+}
+
+function unauthorized(ctx: HubContext, request: Request, code: string): Response {
+  const url = new URL(request.url)
+  if (url.searchParams.get('redirect') === '1') {
+    const h = request.headers
+    const original = `${h.get('x-forwarded-proto') ?? 'https'}://${h.get('x-forwarded-host') ?? ''}${h.get('x-forwarded-uri') ?? '/'}`
+    const back = safeReturnUrl(original, ctx.returnOrigins, ctx.origin)
+    const query = back ? `?return=${encodeURIComponent(back)}` : ''
+    return redirect(`${ctx.origin}${ctx.basePath}/refresh${query}`, {}, 302)
+  }
+  return json({ error: code }, 401, { ...PRIVATE_HEADERS, 'www-authenticate': `Bearer realm="shared-session", error="invalid_token"` })
+}

@@ -1,0 +1,74 @@
+import { setCookie } from '../http/cookies.js'
+import { redirect } from '../http/respond.js'
+import type { ConnectionInfo } from '../adapters/node/listener.js'
+import { linkSite } from '../sessions/link.js'
+import { rotateSession } from '../sessions/rotate.js'
+import type { SessionUser } from '../stores/store.js'
+import { checkCsrf } from './csrf.js'
+import { renderLoginForm } from './login-form.js'
+import { HUB_SITE, type HubContext } from './options.js'
+import { clientAddress, hubSession, readForm } from './request.js'
+import { returnTo } from './return-to.js'
+import { tokenCookieFor } from './token-cookie.js'
+
+/** The one message for every failed login: it never says which part was wrong. */
+export const LOGIN_FAILED = 'Wrong username or password.'
+
+/**
+ * POST /login: check CSRF and rate limits, authenticate, rotate to a new
+ * global session (carrying the anonymous data over), set the hub cookie and
+ * the parent-domain token cookie, and go back to the return URL.
+ *
+ * @example
+ * ```ts
+ * if (path === '/login' && request.method === 'POST') return submitLogin(ctx, request, info)
+ * ```
+ */
+export async function submitLogin(ctx: HubContext, request: Request, info: ConnectionInfo): Promise<Response> {
+  const form = await readForm(request)
+  checkCsrf(ctx, request, form.get('csrf'), { origins: new Set([ctx.origin]), requireToken: true })
+  const back = returnTo(ctx, form.get('return'))
+  const username = (form.get('username') ?? '').trim().toLowerCase().slice(0, 128)
+  const password = form.get('password') ?? ''
+  const accountKey = `account:${username}`
+  const addressKey = `address:${clientAddress(ctx, request, info.clientAddress)}`
+
+  const wait = Math.max(ctx.perAccount.blockedFor(accountKey), ctx.perAddress.blockedFor(addressKey))
+  if (wait > 0) {
+    const minutes = Math.ceil(wait / 60_000)
+    return renderLoginForm(ctx, request, {
+      returnTo: back,
+      username,
+      status: 429,
+      error: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+      headers: { 'retry-after': String(Math.ceil(wait / 1000)) },
+    })
+  }
+
+  const user: unknown = await ctx.users.authenticate(username, password)
+  if (!isUser(user)) {
+    ctx.perAccount.fail(accountKey)
+    ctx.perAddress.fail(addressKey)
+    return renderLoginForm(ctx, request, { returnTo: back, username, status: 401, error: LOGIN_FAILED })
+  }
+  ctx.perAccount.reset(accountKey)
+
+  const now = ctx.now()
+  const previous = await hubSession(ctx, request)
+  const session = await rotateSession(ctx.store, ctx.policy, previous?.id ?? null, { user: pickUser(user), now })
+  const cookieValue = await linkSite(ctx.store, session, HUB_SITE, now)
+  const cookies = [setCookie(ctx.hubCookie, cookieValue, (session.absoluteExpiresAt - now) / 1000)]
+  const token = await tokenCookieFor(ctx, session)
+  if (token) cookies.push(token)
+  return redirect(back ?? `${ctx.basePath}/`, { 'set-cookie': cookies })
+}
+
+/** Only a real user object passes: not `true`, not a Promise, not a truthy string. */
+function isUser(value: unknown): value is SessionUser {
+  const u = value as SessionUser | null
+  return typeof u === 'object' && u !== null && !('then' in u) && typeof u.sub === 'string' && u.sub !== '' && typeof u.username === 'string'
+}
+
+function pickUser(u: SessionUser): SessionUser {
+  return { sub: u.sub, username: u.username, ...(u.email ? { email: u.email } : {}), ...(u.name ? { name: u.name } : {}) }
+}

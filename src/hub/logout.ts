@@ -1,0 +1,32 @@
+import { clearCookie } from '../http/cookies.js'
+import { redirect } from '../http/respond.js'
+import { destroySession, destroyUserSessions } from '../sessions/destroy.js'
+import { checkCsrf } from './csrf.js'
+import type { HubContext } from './options.js'
+import { hubSession, readForm } from './request.js'
+import { returnTo } from './return-to.js'
+
+/**
+ * POST /logout and POST /logout/everywhere: destroy the global session (so
+ * every site sees it gone on its next request) or, everywhere, every session
+ * of the user; clear the hub and parent-domain cookies; go back to the return
+ * URL or the login page. Member pages may post here (their origin is allowed).
+ *
+ * @example
+ * ```ts
+ * if (path === '/logout' && request.method === 'POST') return logout(ctx, request, { everywhere: false })
+ * ```
+ */
+export async function logout(ctx: HubContext, request: Request, options: { everywhere: boolean }): Promise<Response> {
+  const form = await readForm(request)
+  checkCsrf(ctx, request, form.get('csrf'), { origins: ctx.returnOrigins, requireToken: false })
+  const back = returnTo(ctx, form.get('return'))
+  const session = await hubSession(ctx, request)
+  if (session) {
+    if (options.everywhere && session.user) await destroyUserSessions(ctx.store, session.user.sub)
+    else await destroySession(ctx.store, session.id)
+  }
+  const cookies = [clearCookie(ctx.hubCookie)]
+  if (ctx.tokenCookie) cookies.push(clearCookie(ctx.tokenCookie))
+  return redirect(back ?? `${ctx.basePath}/login`, { 'set-cookie': cookies })
+}

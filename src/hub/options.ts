@@ -1,0 +1,154 @@
+import { SharedSessionError } from '../errors/shared-session-error.js'
+import { isSecureOrigin, type CookieSpec } from '../http/cookies.js'
+import type { KeyRing } from '../keys/key-ring.js'
+import { sessionPolicy, type SessionPolicy } from '../sessions/policy.js'
+import { parseOrigin, validateSites, type SiteConfig } from '../sites/config.js'
+import type { SessionStore } from '../stores/store.js'
+import type { UserDirectory } from '../users/directory.js'
+import { createRateLimiter, type RateLimit, type RateLimiter } from './rate-limit.js'
+
+/**
+ * Options of {@link createHub}.
+ *
+ * @example
+ * ```ts
+ * const options: HubOptions = {
+ *   origin: 'https://auth.acme.com', parentDomain: 'acme.com',
+ *   keys: ring, store, users, sites: [{ name: 'forum', origin: 'https://forum.acme.com' }],
+ * }
+ * ```
+ */
+export interface HubOptions {
+  /** The hub's public origin, e.g. `https://auth.acme.com`. */
+  origin: string
+  keys: KeyRing
+  store: SessionStore
+  users: UserDirectory
+  /** Member sites; return URLs must be on one of these origins or the hub's. */
+  sites?: SiteConfig[]
+  /**
+   * Parent domain for the signed token cookie read by subdomain members
+   * (`acme.com` for `auth.acme.com` and `forum.acme.com`). Without it no
+   * token cookie is set.
+   */
+  parentDomain?: string
+  /** `iss` of login tokens. Default: the hub's origin. */
+  issuer?: string
+  /** `aud` of login tokens. Default: the parent domain, else the hub's origin. */
+  audience?: string
+  /** Login token lifetime in seconds. Default 900 (15 minutes). */
+  tokenTtlSeconds?: number
+  /** Session lifetimes. */
+  session?: Partial<SessionPolicy>
+  /** Path prefix when mounted inside another app, e.g. `/auth`. Default none. */
+  basePath?: string
+  /** Failed logins allowed per account and per client address in a window. */
+  rateLimit?: { perAccount?: RateLimit; perAddress?: RateLimit }
+  /** Read the client address from `X-Forwarded-For` (only behind a proxy you run). */
+  trustProxy?: boolean
+  /** Heading on the hub's pages. Default "Sign in". */
+  title?: string
+  /** Clock in milliseconds, for tests. */
+  now?: () => number
+  /** Where operational messages go. Default console.error. */
+  log?: (message: string) => void
+}
+
+/** Everything the hub's handlers need, validated once at start-up. */
+export interface HubContext {
+  origin: string
+  issuer: string
+  audience: string
+  basePath: string
+  ring: KeyRing
+  store: SessionStore
+  users: UserDirectory
+  policy: SessionPolicy
+  sites: SiteConfig[]
+  /** Origins a return URL may point at: the hub and every member. */
+  returnOrigins: ReadonlySet<string>
+  hubCookie: CookieSpec
+  csrfCookie: CookieSpec
+  tokenCookie: CookieSpec | null
+  tokenTtlSeconds: number
+  perAccount: RateLimiter
+  perAddress: RateLimiter
+  trustProxy: boolean
+  title: string
+  now: () => number
+  log: (message: string) => void
+}
+
+/** The site name of the hub's own links to global sessions. */
+export const HUB_SITE = 'hub'
+
+/**
+ * Validate hub options and derive the context, failing at start-up with a
+ * message that says what to change.
+ *
+ * @example
+ * ```ts
+ * const ctx = resolveHubOptions(options)
+ * ```
+ */
+export function resolveHubOptions(options: HubOptions): HubContext {
+  const origin = parseOrigin(options.origin, 'origin')
+  for (const field of ['keys', 'store', 'users'] as const) {
+    if (!options[field]) throw invalid(`hub option "${field}" is required`, field)
+  }
+  const sites = validateSites(options.sites)
+  if (sites.some((s) => s.name === HUB_SITE)) throw invalid(`site name "${HUB_SITE}" is reserved for the hub`, 'sites')
+  const secure = isSecureOrigin(origin)
+  const host = new URL(origin).hostname
+  const parentDomain = options.parentDomain?.replace(/^\./, '').toLowerCase()
+  if (parentDomain !== undefined && !host.endsWith(`.${parentDomain}`)) {
+    throw invalid(`parentDomain "${parentDomain}" must be a parent of the hub's host "${host}" (e.g. "acme.com" for "auth.acme.com")`, 'parentDomain')
+  }
+  const basePath = (options.basePath ?? '').replace(/\/+$/, '')
+  if (basePath !== '' && !/^\/[A-Za-z0-9._~/-]*$/.test(basePath)) throw invalid('basePath must look like "/auth"', 'basePath')
+  const tokenTtlSeconds = options.tokenTtlSeconds ?? 900
+  if (!Number.isSafeInteger(tokenTtlSeconds) || tokenTtlSeconds < 30 || tokenTtlSeconds > 86_400) {
+    throw invalid('tokenTtlSeconds must be a whole number from 30 to 86400', 'tokenTtlSeconds')
+  }
+  const now = options.now ?? Date.now
+  const prefix = secure ? '__Host-' : ''
+  return {
+    origin,
+    issuer: options.issuer ?? origin,
+    audience: options.audience ?? parentDomain ?? origin,
+    basePath,
+    ring: options.keys,
+    store: options.store,
+    users: options.users,
+    policy: sessionPolicy(options.session),
+    sites,
+    returnOrigins: new Set([origin, ...sites.map((s) => s.origin)]),
+    hubCookie: { name: `${prefix}ss`, secure, sameSite: 'lax' },
+    csrfCookie: { name: `${prefix}ss-csrf`, secure, sameSite: 'strict' },
+    tokenCookie: parentDomain === undefined ? null : { name: tokenCookieName(secure), secure, sameSite: 'lax', domain: parentDomain },
+    tokenTtlSeconds,
+    perAccount: createRateLimiter(options.rateLimit?.perAccount ?? { max: 5, windowMs: 15 * 60_000 }, now),
+    perAddress: createRateLimiter(options.rateLimit?.perAddress ?? { max: 20, windowMs: 15 * 60_000 }, now),
+    trustProxy: options.trustProxy ?? false,
+    title: options.title ?? 'Sign in',
+    now,
+    log: options.log ?? console.error,
+  }
+}
+
+/**
+ * The name of the parent-domain token cookie: `__Secure-ss-token` where the
+ * origin is a secure context, `ss-token` otherwise.
+ *
+ * @example
+ * ```ts
+ * tokenCookieName(true) // '__Secure-ss-token'
+ * ```
+ */
+export function tokenCookieName(secure: boolean): string {
+  return secure ? '__Secure-ss-token' : 'ss-token'
+}
+
+function invalid(message: string, detail: string): SharedSessionError {
+  return new SharedSessionError('ERR_CONFIG_INVALID', message, { detail })
+}

@@ -1,0 +1,50 @@
+import { readCookie } from '../http/cookies.js'
+import { resolveCookie } from '../sessions/resolve.js'
+import type { GlobalSession } from '../sessions/session.js'
+import { HUB_SITE, type HubContext } from './options.js'
+
+/**
+ * The global session behind the hub's own cookie, or null.
+ *
+ * @example
+ * ```ts
+ * const session = await hubSession(ctx, request)
+ * ```
+ */
+export function hubSession(ctx: HubContext, request: Request): Promise<GlobalSession | null> {
+  return resolveCookie(ctx.store, HUB_SITE, readCookie(request, ctx.hubCookie.name), ctx.now())
+}
+
+/**
+ * The client's address for rate limiting: the peer, or with `trustProxy`
+ * the left-most `X-Forwarded-For` entry.
+ *
+ * @example
+ * ```ts
+ * const address = clientAddress(ctx, request, info.clientAddress)
+ * ```
+ */
+export function clientAddress(ctx: HubContext, request: Request, peer: string): string {
+  if (!ctx.trustProxy) return peer
+  const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim()
+  return forwarded || peer
+}
+
+/**
+ * The url-encoded form of a POST, or an empty form when the body is not one.
+ *
+ * @example
+ * ```ts
+ * const form = await readForm(request)
+ * form.get('username')
+ * ```
+ */
+export async function readForm(request: Request): Promise<URLSearchParams> {
+  const type = request.headers.get('content-type') ?? ''
+  if (!type.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams()
+  try {
+    return new URLSearchParams(await request.text())
+  } catch {
+    return new URLSearchParams()
+  }
+}

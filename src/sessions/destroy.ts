@@ -1,0 +1,41 @@
+import type { SessionStore } from '../stores/store.js'
+import { hashCookieValue, isWellFormedId } from './ids.js'
+
+/**
+ * Log a session out everywhere it is linked: every site sees it gone on its
+ * next request. True when it existed.
+ *
+ * @example
+ * ```ts
+ * await destroySession(store, session.id)
+ * ```
+ */
+export function destroySession(store: SessionStore, sessionId: string): Promise<boolean> {
+  return store.deleteSession(sessionId)
+}
+
+/**
+ * "Log out everywhere": destroy every session of a user, on every device.
+ * Returns how many were destroyed.
+ *
+ * @example
+ * ```ts
+ * const n = await destroyUserSessions(store, user.sub)
+ * ```
+ */
+export function destroyUserSessions(store: SessionStore, sub: string): Promise<number> {
+  return store.deleteUserSessions(sub)
+}
+
+/**
+ * Log one site out, leaving the global session and other sites alone.
+ * True when the link existed.
+ *
+ * @example
+ * ```ts
+ * await unlinkSite(store, cookies['__Host-ss'])
+ * ```
+ */
+export async function unlinkSite(store: SessionStore, cookieValue: unknown): Promise<boolean> {
+  return isWellFormedId(cookieValue) ? store.deleteLink(hashCookieValue(cookieValue)) : false
+}

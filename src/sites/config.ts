@@ -1,0 +1,71 @@
+import { SharedSessionError } from '../errors/shared-session-error.js'
+import { SITE_NAME } from '../handoff/payload.js'
+
+/**
+ * A member site: its short name (used in payloads and links) and its
+ * public origin (scheme, host, port; no path).
+ *
+ * @example
+ * ```ts
+ * const forum: SiteConfig = { name: 'forum', origin: 'https://forum.acme.com' }
+ * ```
+ */
+export interface SiteConfig {
+  name: string
+  origin: string
+}
+
+/**
+ * Validate an origin from configuration and return it normalized
+ * (`new URL(x).origin`), or throw with a message that says what to fix.
+ *
+ * @example
+ * ```ts
+ * parseOrigin('https://Auth.Acme.com/', 'hub origin') // 'https://auth.acme.com'
+ * ```
+ */
+export function parseOrigin(value: unknown, field: string): string {
+  let url: URL
+  try {
+    url = new URL(String(value))
+  } catch {
+    throw invalid(`${field} ${JSON.stringify(value)} is not a URL; write it like "https://auth.example.com"`, field)
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid(`${field} must be http or https`, field)
+  if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) {
+    throw invalid(`${field} must be an origin only (scheme, host, port), without path, query or credentials: "${url.origin}"`, field)
+  }
+  return url.origin
+}
+
+/**
+ * Validate a list of sites: names match {@link SITE_NAME} and are unique,
+ * origins are valid and unique.
+ *
+ * @example
+ * ```ts
+ * const sites = validateSites([{ name: 'forum', origin: 'http://forum.acme.localhost:4001' }])
+ * ```
+ */
+export function validateSites(sites: unknown, field = 'sites'): SiteConfig[] {
+  if (sites === undefined) return []
+  if (!Array.isArray(sites)) throw invalid(`${field} must be a list of { name, origin }`, field)
+  const names = new Set<string>()
+  const origins = new Set<string>()
+  return sites.map((site: Partial<SiteConfig>, i) => {
+    const where = `${field}[${i}]`
+    if (typeof site?.name !== 'string' || !SITE_NAME.test(site.name)) {
+      throw invalid(`${where}.name must be a short lower-case name like "forum" (letters, digits, "-", ".")`, `${where}.name`)
+    }
+    const origin = parseOrigin(site.origin, `${where}.origin`)
+    if (names.has(site.name)) throw invalid(`${where}.name "${site.name}" is used twice`, `${where}.name`)
+    if (origins.has(origin)) throw invalid(`${where}.origin "${origin}" is used twice`, `${where}.origin`)
+    names.add(site.name)
+    origins.add(origin)
+    return { name: site.name, origin }
+  })
+}
+
+function invalid(message: string, detail: string): SharedSessionError {
+  return new SharedSessionError('ERR_CONFIG_INVALID', message, { detail })
+}
