@@ -24,7 +24,8 @@ export { SharedSessionError, isSharedSessionError } from './errors/shared-sessio
 export { SIGNING_ALGORITHMS, type KeysConfig, type SigningAlgorithm, type SigningJwk } from './keys/config.js'
 export { deriveKey, type KeyPurpose } from './keys/derive.js'
 export { generateKeysConfig, generateSecret, generateSigningKey } from './keys/generate.js'
-export { loadKeyRing, parseMasterSecret, type HandoffKey, type Jwks, type KeyRing } from './keys/key-ring.js'
+export { parseMasterSecret } from './keys/secret.js'
+export { loadKeyRing, type HandoffKey, type Jwks, type KeyRing } from './keys/key-ring.js'
 export { rotateSecret, rotateSigningKeys } from './keys/rotate.js'
 export { importVerificationKey, importVerificationKeys, type VerificationKey, type VerificationKeys } from './keys/verification-keys.js'
 

@@ -58,6 +58,9 @@ export const ERROR_STATUS = {
   ERR_RATE_LIMITED: 429,
   ERR_NOT_AUTHENTICATED: 401,
 
+  // A consumer cannot fetch the hub's JWKS (hub down or unreachable).
+  ERR_JWKS_UNAVAILABLE: 503,
+
   // Stores: the backing store is down, locked or read-only.
   ERR_STORE_UNAVAILABLE: 503,
 } as const satisfies Record<string, number>

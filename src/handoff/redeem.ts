@@ -19,6 +19,9 @@ import type { HandoffPayload } from './payload.js'
  * }
  * ```
  */
+/** Extra time a used jti is remembered, against clock differences between app and store. */
+const NONCE_MARGIN_SECONDS = 120
+
 export async function redeemHandoff(
   store: SessionStore,
   ring: KeyRing,
@@ -26,8 +29,10 @@ export async function redeemHandoff(
   options: OpenHandoffOptions,
 ): Promise<HandoffPayload> {
   const payload = openHandoff(ring, sealed, options)
-  // Remember the jti until no copy of it could pass the freshness checks anyway.
-  const rememberUntil = (payload.exp + (options.skewSeconds ?? 5) + 1) * 1000
+  // Remember the jti until no copy of it could pass the freshness checks anyway,
+  // with a wide margin: the store measures this with its own clock (Redis PXAT),
+  // which may run ahead of ours.
+  const rememberUntil = (payload.exp + (options.skewSeconds ?? 5) + NONCE_MARGIN_SECONDS) * 1000
   if (!(await store.consumeNonce(`handoff:${payload.jti}`, rememberUntil))) {
     throw new SharedSessionError('ERR_PAYLOAD_REPLAYED', 'payload was already used', { detail: 'jti' })
   }

@@ -44,6 +44,8 @@ export function sealHandoff(ring: KeyRing, options: SealHandoffOptions): string 
     }
   }
   const iat = Math.floor((options.now ?? Date.now()) / 1000)
+  // The format stores u32 seconds: refuse a clock it cannot encode instead of throwing a RangeError or sealing NaN as 0.
+  if (!Number.isSafeInteger(iat) || iat < 0 || iat + ttl > 0xffff_ffff) throw new SharedSessionError('ERR_CONFIG_INVALID', `now must be a time from 1970 to 2106, got ${options.now}`, { detail: 'now' })
   const payload: HandoffPayload = {
     ref: options.ref,
     src: options.src,

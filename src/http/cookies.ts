@@ -1,4 +1,5 @@
 import { parse, serialize, type SerializeOptions } from 'cookie'
+import type { RequestHead } from './request-head.js'
 
 /**
  * The value of one request cookie, or undefined. Malformed headers yield
@@ -9,7 +10,7 @@ import { parse, serialize, type SerializeOptions } from 'cookie'
  * const value = readCookie(request, '__Host-ss')
  * ```
  */
-export function readCookie(request: Request, name: string): string | undefined {
+export function readCookie(request: RequestHead, name: string): string | undefined {
   const header = request.headers.get('cookie')
   if (!header || header.length > 16_384) return undefined
   const value = parse(header)[name]

@@ -5,6 +5,7 @@ import { sessionPolicy, type SessionPolicy } from '../sessions/policy.js'
 import { parseOrigin, validateSites, type SiteConfig } from '../sites/config.js'
 import type { SessionStore } from '../stores/store.js'
 import type { UserDirectory } from '../users/directory.js'
+import { tokenCookieName } from '../tokens/cookie-name.js'
 import { createRateLimiter, type RateLimit, type RateLimiter } from './rate-limit.js'
 
 /**
@@ -134,19 +135,6 @@ export function resolveHubOptions(options: HubOptions): HubContext {
     now,
     log: options.log ?? console.error,
   }
-}
-
-/**
- * The name of the parent-domain token cookie: `__Secure-ss-token` where the
- * origin is a secure context, `ss-token` otherwise.
- *
- * @example
- * ```ts
- * tokenCookieName(true) // '__Secure-ss-token'
- * ```
- */
-export function tokenCookieName(secure: boolean): string {
-  return secure ? '__Secure-ss-token' : 'ss-token'
 }
 
 function invalid(message: string, detail: string): SharedSessionError {

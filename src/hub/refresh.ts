@@ -1,3 +1,4 @@
+import { clearCookie } from '../http/cookies.js'
 import { redirect } from '../http/respond.js'
 import { touchSession } from '../sessions/touch.js'
 import type { HubContext } from './options.js'
@@ -8,7 +9,8 @@ import { tokenCookieFor } from './token-cookie.js'
 /**
  * GET /refresh?return=URL: while the hub session lives, re-issue the token
  * cookie and go straight back; otherwise on to the login page, which comes
- * back to the same URL after signing in.
+ * back to the same URL after signing in. With `optional=1` (a member that
+ * lets guests in) no session clears the stale token cookie and goes back.
  *
  * @example
  * ```ts
@@ -16,11 +18,15 @@ import { tokenCookieFor } from './token-cookie.js'
  * ```
  */
 export async function refresh(ctx: HubContext, request: Request): Promise<Response> {
-  const raw = new URL(request.url).searchParams.get('return')
-  const back = returnTo(ctx, raw)
+  const url = new URL(request.url)
+  const back = returnTo(ctx, url.searchParams.get('return'))
   const session = await hubSession(ctx, request)
   const token = session ? await tokenCookieFor(ctx, session) : null
   if (!session || !token) {
+    // A guest-friendly member only wanted a fresh token: no session means "come back as a guest".
+    if (back && url.searchParams.get('optional') === '1' && ctx.tokenCookie) {
+      return redirect(back, { 'set-cookie': [clearCookie(ctx.tokenCookie)] }, 302)
+    }
     const query = back ? `?return=${encodeURIComponent(back)}` : ''
     return redirect(`${ctx.basePath}/login${query}`, {}, 302)
   }

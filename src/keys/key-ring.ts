@@ -1,8 +1,8 @@
 import { importJWK, type JWK } from 'jose'
 import { SharedSessionError } from '../errors/shared-session-error.js'
-import { decodeBase64url } from '../lib/base64url.js'
 import type { KeysConfig, SigningAlgorithm } from './config.js'
 import { deriveKey } from './derive.js'
+import { parseMasterSecret } from './secret.js'
 import { importVerificationKey, publicPart, type VerificationKeys } from './verification-keys.js'
 
 /** A derived handoff key and the 4-byte id sealed payloads name it by. */
@@ -39,33 +39,6 @@ export interface KeyRing {
   jwks: Jwks
 }
 
-/** Fewer distinct byte values than this in 32+ bytes means the secret is not random. */
-const MIN_DISTINCT_BYTES = 12
-
-/**
- * Validate a master secret and return its bytes. Refuses anything weaker
- * than 256 bits and obvious non-random values, with a message that says
- * how to make a good one.
- *
- * @example
- * ```ts
- * const bytes = parseMasterSecret(process.env.SHARED_SESSION_SECRET!)
- * ```
- */
-export function parseMasterSecret(secret: unknown, field = 'secret'): Buffer {
-  const hint = 'generate one with `npx shared-session init` or generateSecret()'
-  if (typeof secret !== 'string') throw new SharedSessionError('ERR_KEY_WEAK', `${field} must be a base64url string; ${hint}`, { detail: field })
-  const bytes = decodeBase64url(secret)
-  if (!bytes) throw new SharedSessionError('ERR_KEY_WEAK', `${field} is not base64url; ${hint}`, { detail: field })
-  if (bytes.length < 32) {
-    throw new SharedSessionError('ERR_KEY_WEAK', `${field} has ${bytes.length * 8} bits; at least 256 are required; ${hint}`, { detail: field })
-  }
-  if (new Set(bytes).size < MIN_DISTINCT_BYTES) {
-    throw new SharedSessionError('ERR_KEY_WEAK', `${field} does not look random; ${hint}`, { detail: field })
-  }
-  return bytes
-}
-
 /**
  * Load a {@link KeyRing} from configuration, validating everything once so
  * a bad key fails at start-up rather than on the first request.
@@ -98,7 +71,9 @@ export async function loadKeyRing(config: KeysConfig): Promise<KeyRing> {
   if (first.kty !== 'oct' && typeof first.d !== 'string') {
     throw new SharedSessionError('ERR_KEY_INVALID', `signing key "${first.kid}" signs, so it needs its private part "d"`)
   }
-  const signerKey = first.alg === 'HS256' ? verification.get(first.kid)!.key : await importJWK(first as JWK, first.alg)
+  const signerKey = first.alg === 'HS256' ? verification.get(first.kid)!.key : await importJWK(first as JWK, first.alg).catch((cause: unknown) => {
+    throw new SharedSessionError('ERR_KEY_INVALID', `signing key "${first.kid}": "d" is not a private key matching "x"/"y": ${(cause as Error).message}`, { cause })
+  })
   return {
     handoff,
     state: deriveKey(master, 'state v1'),

@@ -1,5 +1,6 @@
 import { importJWK, type JWK } from 'jose'
 import { SharedSessionError } from '../errors/shared-session-error.js'
+import { parseMasterSecret } from './secret.js'
 import { SIGNING_ALGORITHMS, type SigningAlgorithm } from './config.js'
 
 /** A key that verifies tokens, pinned to exactly one algorithm. */
@@ -40,9 +41,8 @@ export async function importVerificationKey(jwk: JWK): Promise<VerificationKey> 
   if (jwk.kty !== KTY_FOR[alg]) throw invalid(`${where}: alg ${alg} needs kty "${KTY_FOR[alg]}", not "${jwk.kty}"`)
   if (alg === 'EdDSA' && jwk.crv !== 'Ed25519') throw invalid(`${where}: EdDSA keys must use crv "Ed25519"`)
   if (alg === 'ES256' && jwk.crv !== 'P-256') throw invalid(`${where}: ES256 keys must use crv "P-256"`)
-  if (alg === 'HS256' && Buffer.from(jwk.k ?? '', 'base64url').length < 32) {
-    throw new SharedSessionError('ERR_KEY_WEAK', `${where}: HS256 keys need at least 32 bytes in "k"`)
-  }
+  // An HMAC key is a shared secret: held to the same bar as the master secret.
+  if (alg === 'HS256') parseMasterSecret(jwk.k, `${where}: "k"`)
   const material = alg === 'HS256' ? { kty: 'oct', k: jwk.k } : publicPart(jwk)
   try {
     return { kid: jwk.kid, alg, key: await importJWK(material, alg) }

@@ -37,11 +37,18 @@ export async function signLoginToken(ring: KeyRing, options: SignLoginTokenOptio
     throw new SharedSessionError('ERR_CONFIG_INVALID', `token ttlSeconds must be a positive whole number, got ${ttl}`, { detail: 'ttlSeconds' })
   }
   const iat = Math.floor((options.now ?? Date.now()) / 1000)
+  if (!Number.isSafeInteger(iat) || iat < 0) throw new SharedSessionError('ERR_CONFIG_INVALID', `now must be a time after 1970, got ${options.now}`, { detail: 'now' })
   const { user } = options
+  for (const [claim, value, required] of [['sub', user.sub, true], ['username', user.username, true], ['sid', options.sid, true], ['email', user.email, false], ['name', user.name, false]] as const) {
+    if (value === undefined && !required) continue
+    if (typeof value !== 'string' || value === '' || value.length > MAX_CLAIM_LENGTH) {
+      throw new SharedSessionError('ERR_TOKEN_CLAIM_INVALID', `${claim} must be a string of 1 to ${MAX_CLAIM_LENGTH} characters`, { detail: claim })
+    }
+  }
   const claims: Record<string, unknown> = { sid: options.sid, username: user.username }
   if (user.email !== undefined) claims.email = user.email
   if (user.name !== undefined) claims.name = user.name
-  return new SignJWT(claims)
+  const token = await new SignJWT(claims)
     .setProtectedHeader({ alg: ring.signer.alg, kid: ring.signer.kid, typ: LOGIN_TOKEN_TYPE })
     .setIssuer(options.issuer)
     .setAudience(options.audience)
@@ -50,4 +57,13 @@ export async function signLoginToken(ring: KeyRing, options: SignLoginTokenOptio
     .setExpirationTime(iat + ttl)
     .setJti(randomBytes(16).toString('base64url'))
     .sign(ring.signer.key)
+  // Browsers drop cookies over ~4 KiB silently: fail loudly here instead.
+  if (token.length > MAX_TOKEN_COOKIE_LENGTH) {
+    throw new SharedSessionError('ERR_TOKEN_CLAIM_INVALID', `the token is ${token.length} characters; a cookie holds at most ${MAX_TOKEN_COOKIE_LENGTH}`, { detail: 'size' })
+  }
+  return token
 }
+
+/** Same bound as verifyLoginToken applies, so every token signed is one that verifies. */
+const MAX_CLAIM_LENGTH = 512
+const MAX_TOKEN_COOKIE_LENGTH = 3800

@@ -80,6 +80,15 @@ describe('redeemHandoff with the memory store', () => {
     await rejectsWith(() => redeemHandoff(store, ring, sealed, at({ now: clock.now })), 'ERR_PAYLOAD_EXPIRED')
   })
 
+  test('a store whose clock runs 2 s ahead of the app opens no replay window', async () => {
+    const ring = await testRing()
+    const app = { now: NOW + 35_500 } // exp + skew + 0.5 s: still accepted by the app
+    const store = createMemoryStore({ clock: () => app.now + 2_000 })
+    const sealed = sealPush(ring, { ttlSeconds: 30 })
+    await redeemHandoff(store, ring, sealed, at({ now: app.now }))
+    await rejectsWith(() => redeemHandoff(store, ring, sealed, at({ now: app.now })), 'ERR_PAYLOAD_REPLAYED')
+  })
+
   test('malformed and forged input is refused before the store is touched', async () => {
     const ring = await testRing()
     const store = storeAt({ now: NOW })

@@ -96,6 +96,17 @@ describe('handoff seal/open round trip', () => {
       throwsWith(() => sealHandoff(ring, { ref: newRef(), src: SRC, dst: DST, bind: ref }), 'ERR_PAYLOAD_MALFORMED', `bind ${ref}`)
     }
   })
+
+  test('seal refuses a clock the u32 format cannot hold, instead of a RangeError or a garbage payload', async () => {
+    const ring = await testRing()
+    for (const now of [Number.NaN, Number.POSITIVE_INFINITY, -1000, 2 ** 32 * 1000, (2 ** 32 - 10) * 1000]) {
+      throwsWith(() => sealHandoff(ring, { ref: newRef(), src: SRC, dst: DST, now }), 'ERR_CONFIG_INVALID', `now ${now}`)
+    }
+    // The last representable moment still works.
+    const last = (2 ** 32 - 1 - 30) * 1000
+    const payload = openHandoff(ring, sealHandoff(ring, { ref: newRef(), src: SRC, dst: DST, now: last }), at({ now: last }))
+    assert.equal(payload.exp, 2 ** 32 - 1)
+  })
 })
 
 describe('master secret rotation', () => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import type { JWK } from 'jose'
 import { generateKeysConfig, generateSecret, generateSigningKey } from '../../src/keys/generate.js'
-import { loadKeyRing, parseMasterSecret } from '../../src/keys/key-ring.js'
+import { loadKeyRing } from '../../src/keys/key-ring.js'
+import { parseMasterSecret } from '../../src/keys/secret.js'
 import { importVerificationKeys } from '../../src/keys/verification-keys.js'
 import type { KeysConfig, SigningJwk } from '../../src/keys/config.js'
 import { freshKeys, rejectsWith, testKeys, throwsWith } from '../helpers/keys.js'
@@ -191,6 +192,14 @@ describe('key configuration', () => {
     const { config } = await testKeys('HS256')
     const key = config.signingKeys[0]!
     for (const k of [randomBytes(31).toString('base64url'), randomBytes(16).toString('base64url'), '', undefined, '!!!!'.repeat(16)]) {
+      await rejectsWith(() => loadKeyRing({ ...config, signingKeys: [{ ...key, k }] }), 'ERR_KEY_WEAK', `k ${k}`)
+    }
+  })
+
+  test('HS256 k that is not canonical base64url, or not random, is refused like a master secret', async () => {
+    const { config } = await testKeys('HS256')
+    const key = config.signingKeys[0]!
+    for (const k of ['A'.repeat(43), `${randomBytes(32).toString('base64url')}=`, `${randomBytes(32).toString('base64')}`]) {
       await rejectsWith(() => loadKeyRing({ ...config, signingKeys: [{ ...key, k }] }), 'ERR_KEY_WEAK', `k ${k}`)
     }
   })

@@ -5,7 +5,14 @@ import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import type { LinkRecord, SessionRecord, SessionStore, SessionUser } from '../../src/stores/store.js'
 
-/** A store under test and how to dispose of it (close it and remove its file or keys). */
+/**
+ * A store under test and how to dispose of it (close it and remove its file or keys).
+ *
+ * @example
+ * ```ts
+ * const made: StoreUnderTest = { store: createMemoryStore(), cleanup: async () => {} }
+ * ```
+ */
 export interface StoreUnderTest {
   store: SessionStore
   cleanup(): Promise<void>
@@ -14,7 +21,14 @@ export interface StoreUnderTest {
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 
-/** A fresh random id shaped like the real ones (256 bits, base64url). */
+/**
+ * A fresh random id shaped like the real ones (256 bits, base64url).
+ *
+ * @example
+ * ```ts
+ * const hash = randomId()
+ * ```
+ */
 export function randomId(): string {
   return randomBytes(32).toString('base64url')
 }
@@ -22,6 +36,11 @@ export function randomId(): string {
 /**
  * A live session record starting at `at` (real time by default, because
  * Redis expires keys on its own clock): idle expiry in 1 h, absolute in 24 h.
+ *
+ * @example
+ * ```ts
+ * const record = makeRecord({ user: alice, idleExpiresAt: Date.now() + 1000 })
+ * ```
  */
 export function makeRecord(overrides: Partial<SessionRecord> = {}, at = Date.now()): SessionRecord {
   return {
@@ -43,7 +62,14 @@ function makeLink(session: SessionRecord, overrides: Partial<LinkRecord> = {}): 
 const alice: SessionUser = { sub: 'u_alice', username: 'alice', email: 'alice@example.com', name: 'Alice Ünïcødé' }
 const bob: SessionUser = { sub: 'u_bob', username: 'bob' }
 
-/** Keys and ids an attacker would try: empty, prototype names, huge, control and pattern characters. */
+/**
+ * Keys and ids an attacker would try: empty, prototype names, huge, control and pattern characters.
+ *
+ * @example
+ * ```ts
+ * for (const hash of HOSTILE_STRINGS) assert.equal(await store.resolveLink(hash, now), null)
+ * ```
+ */
 export const HOSTILE_STRINGS: readonly string[] = [
   '',
   '__proto__',

@@ -72,10 +72,22 @@ describe('login token round trip', () => {
     await rejectsWith(() => verifyLoginToken(ed.verification, token, VERIFY), 'ERR_TOKEN_KEY_UNKNOWN')
   })
 
-  test('signing refuses a ttl that is not a positive whole number', async () => {
+  test('every token signLoginToken issues is one verifyLoginToken accepts (claim and size bounds agree)', async () => {
+    const ring = await testRing()
+    for (const u of [{ sub: 'u'.repeat(600), username: 'a' }, { sub: 'u', username: 'a'.repeat(600) }, { sub: 'u', username: 'a', name: 'n'.repeat(9000) }]) {
+      const token = await signLoginToken(ring, { issuer: ISSUER, audience: AUDIENCE, user: u, sid: 's', now: NOW }).catch((e: unknown) => e)
+      if (typeof token !== 'string') continue // refusing at sign time is a correct answer too
+      await verifyLoginToken(ring.verification, token, VERIFY)
+    }
+  })
+
+  test('signing refuses a ttl that is not a positive whole number, and a clock that is not a time', async () => {
     const ring = await testRing()
     for (const ttlSeconds of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       await rejectsWith(() => signLoginToken(ring, { issuer: ISSUER, audience: AUDIENCE, user, sid: 's', ttlSeconds }), 'ERR_CONFIG_INVALID', `ttl ${ttlSeconds}`)
+    }
+    for (const now of [Number.NaN, Number.POSITIVE_INFINITY, -1000]) {
+      await rejectsWith(() => signLoginToken(ring, { issuer: ISSUER, audience: AUDIENCE, user, sid: 's', now }), 'ERR_CONFIG_INVALID', `now ${now}`)
     }
   })
 })

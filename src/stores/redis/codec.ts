@@ -1,8 +1,22 @@
 import type { LinkRecord, SessionRecord, SessionUser } from '../store.js'
 
-/** Data keys live in the session hash as `d:{key}`, beside the meta fields, so HSET/HDEL stay per key. */
+/**
+ * Data keys live in the session hash as `d:{key}`, beside the meta fields, so HSET/HDEL stay per key.
+ *
+ * @example
+ * ```ts
+ * await client.hget(sessionKey, DATA_FIELD + 'cart')
+ * ```
+ */
 export const DATA_FIELD = 'd:'
-/** Each link of a session is remembered in its hash as `l:{hash}`, so deleting the session can find it. */
+/**
+ * Each link of a session is remembered in its hash as `l:{hash}`, so deleting the session can find it.
+ *
+ * @example
+ * ```ts
+ * await scripts.deleteLink(linkKey, prefix, LINK_FIELD + hash)
+ * ```
+ */
 export const LINK_FIELD = 'l:'
 
 /**

@@ -140,7 +140,14 @@ export const REDIS_SCRIPTS = {
 type ScriptName = keyof typeof REDIS_SCRIPTS
 type ScriptCall = (...keysAndArgs: string[]) => Promise<unknown>
 
-/** The store's scripts bound to one client, called as `scripts.name(...keys, ...args)`. */
+/**
+ * The store's scripts bound to one client, called as `scripts.name(...keys, ...args)`.
+ *
+ * @example
+ * ```ts
+ * const scripts: RedisScripts = defineScripts(client)
+ * ```
+ */
 export type RedisScripts = { readonly [name in ScriptName]: ScriptCall }
 
 /**

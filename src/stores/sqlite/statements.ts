@@ -1,7 +1,14 @@
 import type { Database, Statement } from 'better-sqlite3'
 import type { LinkRecord, SessionRecord, SessionUser } from '../store.js'
 
-/** One row of a session joined with (at most) one of its data entries. */
+/**
+ * One row of a session joined with (at most) one of its data entries.
+ *
+ * @example
+ * ```ts
+ * const rows = sql.selectSession.all({ id, now }) as SessionRow[]
+ * ```
+ */
 export interface SessionRow {
   id: string
   user: string | null
@@ -13,7 +20,14 @@ export interface SessionRow {
   value: string | null
 }
 
-/** A {@link SessionRow} that also carries the link it was reached through. */
+/**
+ * A {@link SessionRow} that also carries the link it was reached through.
+ *
+ * @example
+ * ```ts
+ * const rows = sql.selectLinkedSession.all({ hash, now }) as LinkedSessionRow[]
+ * ```
+ */
 export interface LinkedSessionRow extends SessionRow {
   link_site: string
   link_created: number
@@ -61,7 +75,14 @@ const SQL = {
   sweepNonces: 'DELETE FROM nonces WHERE expires <= @now',
 } as const
 
-/** The prepared statements of one store, by name. */
+/**
+ * The prepared statements of one store, by name.
+ *
+ * @example
+ * ```ts
+ * const sql: Statements = prepareStatements(db)
+ * ```
+ */
 export type Statements = { readonly [name in keyof typeof SQL]: Statement }
 
 /**

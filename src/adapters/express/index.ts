@@ -1,0 +1,32 @@
+import type { NextFunction, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express'
+import { errorResponse } from '../../http/respond.js'
+import type { MiddlewareCore } from '../middleware.js'
+import { nodeRequestHead } from '../node/request-head.js'
+import { sendResponse } from '../node/send-response.js'
+
+/**
+ * Express middleware from a shared-session middleware core. The core's
+ * value lands on `req[core.property]` and `res.locals[core.property]`;
+ * redirects and 401s from the core are sent directly.
+ *
+ * @example
+ * ```ts
+ * import { toExpress } from 'shared-session/adapters/express'
+ * app.use(toExpress(createTokenConsumer({ hub, origin, audience })))
+ * app.get('/', (req, res) => res.send(`hello ${req.auth.user?.username}`))
+ * ```
+ */
+export function toExpress<T>(core: MiddlewareCore<T>): RequestHandler {
+  return function sharedSession(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
+    core.handle(nodeRequestHead(req, core.origin)).then(
+      (result) => {
+        if (result.response) return sendResponse(res, result.response)
+        ;(req as unknown as Record<string, unknown>)[core.property] = result.value
+        res.locals[core.property] = result.value
+        if (result.setCookies?.length) res.append('set-cookie', result.setCookies)
+        next()
+      },
+      (err) => sendResponse(res, errorResponse(err)),
+    ).catch(next)
+  }
+}

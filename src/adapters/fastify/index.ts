@@ -1,0 +1,46 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { errorResponse } from '../../http/respond.js'
+import type { MiddlewareCore } from '../middleware.js'
+import { nodeRequestHead } from '../node/request-head.js'
+
+/**
+ * Register a shared-session middleware core on a Fastify instance as an
+ * `onRequest` hook. The value lands on `request[core.property]` (declared
+ * with `decorateRequest`, so Fastify keeps its fast object shapes).
+ *
+ * @example
+ * ```ts
+ * import { registerFastify } from 'shared-session/adapters/fastify'
+ * registerFastify(app, createTokenConsumer({ hub, origin, audience }))
+ * app.get('/', async (request) => `hello ${request.auth.user?.username}`)
+ * ```
+ */
+export function registerFastify<T>(app: FastifyInstance, core: MiddlewareCore<T>): void {
+  app.decorateRequest(core.property, null)
+  app.addHook('onRequest', async function sharedSession(request: FastifyRequest, reply: FastifyReply) {
+    let response: Response | undefined
+    try {
+      const result = await core.handle(nodeRequestHead(request.raw, core.origin))
+      response = result.response
+      if (!response) {
+        ;(request as unknown as Record<string, unknown>)[core.property] = result.value
+        if (result.setCookies?.length) reply.header('set-cookie', result.setCookies)
+        return
+      }
+    } catch (err) {
+      response = errorResponse(err)
+    }
+    await sendFastify(reply, response)
+    return reply
+  })
+}
+
+async function sendFastify(reply: FastifyReply, response: Response): Promise<void> {
+  reply.code(response.status)
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') reply.header(name, value)
+  })
+  const cookies = response.headers.getSetCookie()
+  if (cookies.length) reply.header('set-cookie', cookies)
+  await reply.send(response.body ? Buffer.from(await response.arrayBuffer()) : null)
+}

@@ -1,0 +1,36 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import { errorResponse } from '../../http/respond.js'
+import type { MiddlewareCore } from '../middleware.js'
+import { nodeRequestHead } from './request-head.js'
+import { sendResponse } from './send-response.js'
+
+export { toNodeListener, type ConnectionInfo, type FetchHandler } from './listener.js'
+export { sendResponse } from './send-response.js'
+export { toRequest } from './to-request.js'
+export { nodeRequestHead } from './request-head.js'
+
+/**
+ * Wrap a plain `node:http` handler with a middleware core: the core's value
+ * is put on `req[core.property]`, its cookies on the response, and its own
+ * responses (redirects, 401s) are sent without calling the handler.
+ *
+ * @example
+ * ```ts
+ * createServer(withNodeMiddleware(consumer, (req, res) => {
+ *   res.end(`hello ${(req as any).auth.user?.username ?? 'guest'}`)
+ * })).listen(3000)
+ * ```
+ */
+export function withNodeMiddleware<T>(core: MiddlewareCore<T>, handler: RequestListener): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    core.handle(nodeRequestHead(req, core.origin)).then(
+      (result) => {
+        if (result.response) return sendResponse(res, result.response)
+        ;(req as unknown as Record<string, unknown>)[core.property] = result.value
+        if (result.setCookies?.length) res.appendHeader('set-cookie', result.setCookies)
+        return handler(req, res)
+      },
+      (err) => sendResponse(res, errorResponse(err)),
+    ).catch(() => res.destroy())
+  }
+}

@@ -1,0 +1,127 @@
+import type { MiddlewareCore, MiddlewareResult } from '../adapters/middleware.js'
+import { SharedSessionError, isSharedSessionError } from '../errors/shared-session-error.js'
+import { isSecureOrigin, readCookie } from '../http/cookies.js'
+import { json, redirect } from '../http/respond.js'
+import { isTopLevelNavigation, type RequestHead } from '../http/request-head.js'
+import type { VerificationKeys } from '../keys/verification-keys.js'
+import { parseOrigin } from '../sites/config.js'
+import type { LoginClaims } from '../tokens/claims.js'
+import { assertNotRevoked, type RevocationCheck } from '../tokens/revocation.js'
+import { verifyLoginToken } from '../tokens/verify.js'
+import { tokenCookieName } from '../tokens/cookie-name.js'
+import { createJwksClient, type JwksClient } from './jwks-client.js'
+
+/**
+ * What the token consumer hands the app: the verified claims and the app's
+ * own user for them (from `findOrCreateUser`), or nulls for a visitor who is
+ * not signed in.
+ *
+ * @example
+ * ```ts
+ * app.get('/', (req, res) => res.send(req.auth.user ? `hi ${req.auth.claims.username}` : 'hi guest'))
+ * ```
+ */
+export interface TokenAuth<U> {
+  claims: LoginClaims | null
+  user: U | null
+}
+
+/** Options of {@link createTokenConsumer}. */
+export interface TokenConsumerOptions<U> {
+  /** The hub's origin, e.g. `https://auth.acme.com`. */
+  hub: string
+  /** Path prefix the hub is mounted under, if any. */
+  hubBasePath?: string
+  /** This app's public origin; return URLs are built on it. */
+  origin: string
+  /** The token audience this app accepts (the hub's parent domain by default there). */
+  audience: string
+  /** Expected `iss`. Default: the hub's origin. */
+  issuer?: string
+  /** Keys: a JWKS client, fixed keys, or by default the hub's JWKS URL. */
+  keys?: JwksClient | VerificationKeys
+  /** Token cookie name. Default as the hub sets it (`__Secure-ss-token` on secure origins). */
+  cookieName?: string
+  /** Send visitors without a valid token to the hub's login (default true); false lets them in as guests. */
+  requireLogin?: boolean
+  /** Find or create this app's user for verified claims; key it by (`iss`, `sub`), never by e-mail alone. */
+  findOrCreateUser?: (claims: LoginClaims) => Promise<U> | U
+  /** Reject tokens of logged-out sessions before `exp` (e.g. `storeRevocationCheck(store)`). */
+  revocation?: RevocationCheck
+  /** Where adapters put the result: `req.auth` by default. */
+  property?: string
+  now?: () => number
+}
+
+/**
+ * The subdomain consumer: verifies the hub's token cookie against the hub's
+ * JWKS (refetched once on an unknown `kid`), optionally checks revocation,
+ * finds or creates the local user, and sends browsers to the hub when the
+ * token is missing (`requireLogin`) or expired (to `/refresh`, which comes
+ * straight back while the hub session lives). One core for every adapter.
+ *
+ * @example
+ * ```ts
+ * const consumer = createTokenConsumer({
+ *   hub: 'https://auth.acme.com', origin: 'https://forum.acme.com', audience: 'acme.com',
+ *   findOrCreateUser: (claims) => db.users.upsert({ iss: claims.iss, sub: claims.sub }, { name: claims.name }),
+ * })
+ * app.use(toExpress(consumer))
+ * ```
+ */
+export function createTokenConsumer<U = LoginClaims>(options: TokenConsumerOptions<U>): MiddlewareCore<TokenAuth<U>> {
+  const hub = parseOrigin(options.hub, 'hub')
+  const origin = parseOrigin(options.origin, 'origin')
+  if (typeof options.audience !== 'string' || options.audience === '') {
+    throw new SharedSessionError('ERR_CONFIG_INVALID', 'audience is required: the hub\'s parent domain, e.g. "acme.com"', { detail: 'audience' })
+  }
+  const hubBase = `${hub}${(options.hubBasePath ?? '').replace(/\/+$/, '')}`
+  const keys = options.keys ?? createJwksClient({ url: `${hubBase}/.well-known/jwks.json` })
+  const cookieName = options.cookieName ?? tokenCookieName(isSecureOrigin(origin))
+  const requireLogin = options.requireLogin ?? true
+  const now = options.now ?? Date.now
+  const verifyOptions = { issuer: options.issuer ?? hub, audience: options.audience }
+  const findOrCreate = options.findOrCreateUser ?? ((claims: LoginClaims) => claims as unknown as U)
+  const anonymous: TokenAuth<U> = Object.freeze({ claims: null, user: null })
+
+  const verify = async (token: string): Promise<LoginClaims> => {
+    if (!isJwksClient(keys)) return verifyLoginToken(keys, token, { ...verifyOptions, now: now() })
+    try {
+      return await verifyLoginToken(await keys.keys(), token, { ...verifyOptions, now: now() })
+    } catch (err) {
+      if (!isSharedSessionError(err, 'ERR_TOKEN_KEY_UNKNOWN')) throw err
+      return verifyLoginToken(await keys.refresh(), token, { ...verifyOptions, now: now() })
+    }
+  }
+
+  return {
+    property: options.property ?? 'auth',
+    origin,
+    async handle(request: RequestHead): Promise<MiddlewareResult<TokenAuth<U>>> {
+      const token = readCookie(request, cookieName)
+      let expired = false
+      if (token) {
+        try {
+          const claims = await verify(token)
+          if (options.revocation) await assertNotRevoked(claims, options.revocation, now())
+          return { value: { claims, user: await findOrCreate(claims) } }
+        } catch (err) {
+          // Bad input is "not signed in"; a hub or store that is down is not.
+          if (!isSharedSessionError(err) || err.status >= 500) throw err
+          expired = err.code === 'ERR_TOKEN_EXPIRED'
+        }
+      }
+      if (!requireLogin && !expired) return { value: anonymous }
+      if (isTopLevelNavigation(request)) {
+        const back = origin + new URL(request.url).pathname + new URL(request.url).search
+        const optional = requireLogin ? '' : '&optional=1'
+        return { value: anonymous, response: redirect(`${hubBase}/refresh?return=${encodeURIComponent(back)}${optional}`, {}, 302) }
+      }
+      return requireLogin ? { value: anonymous, response: json({ error: 'ERR_NOT_AUTHENTICATED' }, 401, { 'cache-control': 'no-store' }) } : { value: anonymous }
+    },
+  }
+}
+
+function isJwksClient(keys: JwksClient | VerificationKeys): keys is JwksClient {
+  return typeof (keys as JwksClient).refresh === 'function'
+}

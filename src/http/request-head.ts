@@ -1,0 +1,41 @@
+/**
+ * What middleware needs of a request: method, absolute URL and headers.
+ * A Fetch `Request` is one; Node adapters pass a light view of
+ * `IncomingMessage` instead of building a full `Request` on every call.
+ *
+ * @example
+ * ```ts
+ * const head: RequestHead = new Request('https://forum.acme.com/t/1')
+ * ```
+ */
+export interface RequestHead {
+  method: string
+  url: string
+  headers: { get(name: string): string | null }
+}
+
+/**
+ * True for a top-level GET navigation by a browser, the only request a
+ * middleware may answer with a redirect through the hub: never a POST,
+ * never `fetch()`/XHR, never a subresource, never a crawler.
+ *
+ * @example
+ * ```ts
+ * if (isTopLevelNavigation(request)) return redirect(loginUrl)
+ * ```
+ */
+export function isTopLevelNavigation(request: RequestHead): boolean {
+  if (request.method !== 'GET') return false
+  const h = request.headers
+  const mode = h.get('sec-fetch-mode')
+  if (mode !== null) {
+    if (mode !== 'navigate') return false
+    const dest = h.get('sec-fetch-dest')
+    if (dest !== null && dest !== 'document') return false
+  } else if (!(h.get('accept') ?? '').includes('text/html')) {
+    return false
+  }
+  return !CRAWLER.test(h.get('user-agent') ?? '')
+}
+
+const CRAWLER = /bot|crawl|spider|slurp|preview|facebookexternalhit|headless-?check|curl|wget|python-requests|httpclient/i

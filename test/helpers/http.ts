@@ -1,0 +1,63 @@
+/**
+ * A minimal cookie jar for HTTP-level tests: name → value, honouring
+ * deletions (Max-Age=0). Domains are ignored: each test keeps one jar per
+ * browser it pretends to be.
+ */
+export class CookieJar {
+  readonly cookies = new Map<string, string>()
+
+  /** Take every Set-Cookie of a response. */
+  take(response: Response): this {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';')
+      const eq = pair!.indexOf('=')
+      const name = pair!.slice(0, eq).trim()
+      const value = pair!.slice(eq + 1).trim()
+      const deleted = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || value === ''
+      if (deleted) this.cookies.delete(name)
+      else this.cookies.set(name, value)
+    }
+    return this
+  }
+
+  /** The Cookie request header for everything in the jar. */
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
+
+  get(name: string): string | undefined {
+    return this.cookies.get(name)
+  }
+}
+
+/** The value of a hidden form field in an HTML page. */
+export function formField(html: string, name: string): string {
+  const match = html.match(new RegExp(`name="${name}" value="([^"]*)"`))
+  if (!match) throw new Error(`no field ${name} in page`)
+  return match[1]!.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(Number(c)))
+}
+
+/**
+ * Log in through the hub's real form over HTTP (GET the form, POST it back
+ * with the CSRF token from the same browser). Returns the POST response.
+ */
+export async function loginOverHttp(
+  hub: { url: string; origin: string },
+  jar: CookieJar,
+  credentials: { username: string; password: string; return?: string },
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  const page = await fetch(`${hub.url}/login`, { headers: { cookie: jar.header() } })
+  jar.take(page)
+  const csrf = formField(await page.text(), 'csrf')
+  const body = new URLSearchParams({ csrf, username: credentials.username, password: credentials.password })
+  if (credentials.return) body.set('return', credentials.return)
+  const response = await fetch(`${hub.url}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: hub.origin, cookie: jar.header(), ...headers },
+    body,
+  })
+  jar.take(response)
+  return response
+}
