@@ -26,7 +26,7 @@ export interface JwksClientOptions {
   url: string
   /** Keys are re-fetched after this long. Default 5 minutes. */
   maxAgeMs?: number
-  /** Unknown-kid refreshes happen at most this often. Default 30 s. */
+  /** Unknown-kid refreshes, and retries after a failed fetch, happen at most this often. Default 30 s. */
   minRefreshMs?: number
   /** A fetch taking longer fails. Default 3 s. */
   timeoutMs?: number
@@ -48,6 +48,8 @@ export function createJwksClient(options: JwksClientOptions): JwksClient {
   const fetchFn = options.fetch ?? globalThis.fetch
   let cached: { keys: VerificationKeys; at: number } | null = null
   let lastAttempt = -Infinity
+  // After a failed fetch, stale keys are served without asking again until then: a hub that is down (or hangs until timeoutMs) is not asked on every request.
+  let retryAt = -Infinity
   let inflight: Promise<VerificationKeys> | null = null
 
   const load = (): Promise<VerificationKeys> => {
@@ -60,6 +62,7 @@ export function createJwksClient(options: JwksClientOptions): JwksClient {
         cached = { keys, at: now() }
         return keys
       } catch (cause) {
+        retryAt = now() + minRefreshMs
         if (cached) return cached.keys
         throw new SharedSessionError('ERR_JWKS_UNAVAILABLE', `cannot fetch the hub's keys from ${url}: ${(cause as Error).message}`, { cause })
       } finally {
@@ -70,7 +73,7 @@ export function createJwksClient(options: JwksClientOptions): JwksClient {
   }
 
   return {
-    keys: () => (cached && now() - cached.at < maxAgeMs ? Promise.resolve(cached.keys) : load()),
+    keys: () => (cached && (now() - cached.at < maxAgeMs || now() < retryAt) ? Promise.resolve(cached.keys) : load()),
     refresh: () => (now() - lastAttempt < minRefreshMs && cached ? Promise.resolve(cached.keys) : load()),
   }
 }

@@ -22,7 +22,9 @@ export function redirect(location: string, extra: Record<string, string | string
 }
 
 /**
- * An HTML page response, uncacheable by shared caches.
+ * An HTML page response, uncacheable. Its Referrer-Policy is `same-origin`,
+ * not `no-referrer`: with no-referrer browsers post forms with `Origin: null`,
+ * which would defeat the Origin check of CSRF protection.
  *
  * @example
  * ```ts
@@ -34,7 +36,8 @@ export function html(body: string, status = 200, extra: Record<string, string | 
     'content-type': 'text/html; charset=utf-8',
     'x-frame-options': 'DENY',
     'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-    ...PRIVATE_HEADERS,
+    'cache-control': 'no-store',
+    'referrer-policy': 'same-origin',
     ...extra,
   })
 }

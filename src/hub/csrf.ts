@@ -41,7 +41,9 @@ export function checkCsrf(
 ): void {
   const origin = request.headers.get('origin')
   const fetchSite = request.headers.get('sec-fetch-site')
-  const originOk = origin !== null ? rule.origins.has(origin) : fetchSite === null || fetchSite === 'same-origin'
+  // Some privacy settings send `Origin: null`; Sec-Fetch-Site, which no page can forge, still tells.
+  const originOk =
+    origin !== null && origin !== 'null' ? rule.origins.has(origin) : fetchSite === 'same-origin' || (origin === null && fetchSite === null)
   if (!originOk) throw new SharedSessionError('ERR_CSRF', 'this form was posted from another site', { detail: 'origin' })
   if (!rule.requireToken && origin !== null) return
   const cookie = readCookie(request, ctx.csrfCookie.name)

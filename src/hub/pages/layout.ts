@@ -30,6 +30,6 @@ footer{margin-top:1.25rem;color:#8a92a3;font-size:.8rem;text-align:center}
 export function layout(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
+<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><main>${body}<footer>shared-session</footer></main></body></html>`
 }
