@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 import type { MiddlewareCore, MiddlewareResult } from '../../src/adapters/middleware.js'
-import { createJwksClient, type JwksClientOptions } from '../../src/consumer/jwks-client.js'
+import { createJwksClient, type JwksClient, type JwksClientOptions } from '../../src/consumer/jwks-client.js'
 import { createTokenConsumer, type TokenAuth, type TokenConsumerOptions } from '../../src/consumer/token-consumer.js'
 import { SharedSessionError } from '../../src/errors/shared-session-error.js'
 import { generateKeysConfig } from '../../src/keys/generate.js'
@@ -59,12 +59,10 @@ async function login(at: TestHub = hub): Promise<{ jar: CookieJar; token: string
   return { jar, token }
 }
 
-type Jwks = JwksClientOptions & { fetches: () => number }
-
-/** A JWKS client for `at` that counts the requests it makes (and can be told the hub is down). */
-function countingJwks(at: () => string, options: Partial<JwksClientOptions> & { down?: () => boolean } = {}): Jwks & ReturnType<typeof createJwksClient> {
+/** A JWKS client for the hub at `at()` that counts the requests it makes (and can be told the hub is down). */
+function countingJwks(at: () => string, options: Partial<JwksClientOptions> & { down?: () => boolean } = {}): JwksClient & { fetches: () => number } {
   let fetches = 0
-  const options_: JwksClientOptions = {
+  const client = createJwksClient({
     url: 'http://auth.acme.localhost/.well-known/jwks.json',
     ...options,
     fetch: async (_input, init) => {
@@ -72,8 +70,8 @@ function countingJwks(at: () => string, options: Partial<JwksClientOptions> & { 
       if (options.down?.()) throw new TypeError('fetch failed (hub down)')
       return fetch(`${at()}/.well-known/jwks.json`, init)
     },
-  }
-  return Object.assign(createJwksClient(options_), options_, { fetches: () => fetches })
+  })
+  return Object.assign(client, { fetches: () => fetches })
 }
 
 function consumerFor(at: TestHub, options: Partial<TokenConsumerOptions<LocalUser>> = {}): MiddlewareCore<TokenAuth<LocalUser>> {
@@ -381,20 +379,20 @@ describe('token consumer: the hub\'s keys (JWKS)', () => {
   it('JWKS rotation: a consumer that cached the old keys refetches on the unknown kid and accepts the new token', async () => {
     const issuer = 'http://auth.acme.localhost:4000'
     const config = await generateKeysConfig()
-    const before = await startHub({ keys: await loadKeyRing(config), issuer })
-    let current = before
+    const original = await startHub({ keys: await loadKeyRing(config), issuer })
+    let current = original
     let clock = Date.now()
     const jwks = countingJwks(() => current.url, { now: () => clock })
-    const consumer = consumerFor(before, { issuer, keys: jwks })
+    const consumer = consumerFor(original, { issuer, keys: jwks })
 
-    const old = await login(before)
+    const old = await login(original)
     assertSignedIn(await consumer.handle(requestHead('/', NAVIGATE, old.token)))
     assert.equal(jwks.fetches(), 1)
     assertSignedIn(await consumer.handle(requestHead('/', NAVIGATE, old.token)))
     assert.equal(jwks.fetches(), 1, 'keys are cached')
 
     // The hub restarts with a rotated ring: a new key signs, the old one still verifies.
-    await before.close()
+    await original.close()
     const rotatedRing = await loadKeyRing(await rotateSigningKeys(config))
     current = await startHub({ keys: rotatedRing, issuer })
     const fresh = await login(current)
@@ -428,10 +426,10 @@ describe('token consumer: the hub\'s keys (JWKS)', () => {
 
     // Warm cache, later (the throttle has expired): the burst shares one refetch.
     clock += 60_000
-    const before = jwks.fetches()
+    const warm = jwks.fetches()
     const again = await Promise.all(forged.map((t) => consumer.handle(requestHead('/api', FETCH, t))))
     for (const result of again) await assertRefused401(result)
-    assert.ok(jwks.fetches() - before <= 1, `warm burst made ${jwks.fetches() - before} fetches`)
+    assert.ok(jwks.fetches() - warm <= 1, `warm burst made ${jwks.fetches() - warm} fetches`)
 
     // One after another right after: throttled, no fetch at all; the real token still works.
     const steady = jwks.fetches()

@@ -11,6 +11,8 @@ import {
   listUserSessions,
   newId,
   patchSession,
+  redeemHandoff,
+  sealHandoff,
   resolveCookie,
   rotateSession,
   sessionPolicy,
@@ -19,6 +21,7 @@ import {
   type SessionStore,
 } from '../../src/index.js'
 import { STORE_FACTORIES, type StoreFixture } from '../helpers/stores.js'
+import { testRing } from '../helpers/keys.js'
 
 const policy = sessionPolicy({ idleTimeoutMs: 60_000, absoluteTimeoutMs: 600_000, touchIntervalMs: 10_000 })
 const alice = { sub: 'u_alice', username: 'alice', email: 'alice@example.com', name: 'Alice' }
@@ -126,6 +129,19 @@ for (const [kind, make] of Object.entries(STORE_FACTORIES)) {
       assert.equal(await destroyUserSessions(store, sub), 1)
       assert.deepEqual(await listUserSessions(store, sub), [])
       assert.ok(await store.getSession(other.id, Date.now()), 'another user is untouched')
+    })
+
+    test('a handoff payload redeems exactly once: sequential replay and 20 parallel copies', async () => {
+      const ring = await testRing()
+      const session = await createSession(store, policy)
+      const options = { dst: 'shop-de', sources: new Set(['shop', 'shop-de']) }
+      const sealed = sealHandoff(ring, { ref: session.id, src: 'shop', dst: 'shop-de' })
+      assert.equal((await redeemHandoff(store, ring, sealed, options)).ref, session.id)
+      await assert.rejects(redeemHandoff(store, ring, sealed, options), { code: 'ERR_PAYLOAD_REPLAYED' })
+      const fresh = sealHandoff(ring, { ref: session.id, src: 'shop', dst: 'shop-de' })
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => redeemHandoff(store, ring, fresh, options)))
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1)
+      for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as { code: string }).code, 'ERR_PAYLOAD_REPLAYED')
     })
 
     test('property: any data written by one patch reads back the same', async () => {

@@ -28,6 +28,11 @@ export function toHono<T>(core: MiddlewareCore<T>): MiddlewareHandler {
     if (result.response) return result.response
     c.set(core.property as never, result.value as never)
     await next()
-    for (const cookie of result.setCookies ?? []) c.res.headers.append('set-cookie', cookie)
+    if (result.setCookies?.length) {
+      // The app may return a Response with immutable headers (Response.redirect, a proxied fetch): add ours to a copy.
+      const res = c.res
+      c.res = new Response(res.body, res)
+      for (const cookie of result.setCookies) c.res.headers.append('set-cookie', cookie)
+    }
   }
 }

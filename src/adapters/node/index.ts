@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import { errorResponse } from '../../http/respond.js'
-import type { MiddlewareCore } from '../middleware.js'
+import type { MiddlewareCore, MiddlewareResult } from '../middleware.js'
 import { nodeRequestHead } from './request-head.js'
 import { sendResponse } from './send-response.js'
 
@@ -23,7 +23,8 @@ export { nodeRequestHead } from './request-head.js'
  */
 export function withNodeMiddleware<T>(core: MiddlewareCore<T>, handler: RequestListener): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
-    core.handle(nodeRequestHead(req, core.origin)).then(
+    // A core that throws instead of rejecting must not crash the process.
+    new Promise<MiddlewareResult<T>>((resolve) => resolve(core.handle(nodeRequestHead(req, core.origin)))).then(
       (result) => {
         if (result.response) return sendResponse(res, result.response)
         ;(req as unknown as Record<string, unknown>)[core.property] = result.value
