@@ -348,7 +348,7 @@ def create_app(config: Config) -> Flask:
 
     def refresh_url() -> str:
         # Built from the configured APP_ORIGIN, never from the Host header.
-        path = urllib.parse.quote(request.path, safe="/:@!$&'()*+,;=-._~%")
+        path = urllib.parse.quote(request.path, safe="/:@!$&'()*+,;=-._~")  # '%' re-encoded: request.path is already decoded
         query = request.query_string.decode("latin-1")
         back = config.app_origin + path + (f"?{query}" if query else "")
         return f"{config.hub_origin}/refresh?return={urllib.parse.quote(back, safe='')}"

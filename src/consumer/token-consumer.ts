@@ -1,6 +1,6 @@
 import type { MiddlewareCore, MiddlewareResult } from '../adapters/middleware.js'
 import { SharedSessionError, isSharedSessionError } from '../errors/shared-session-error.js'
-import { isSecureOrigin, readCookie } from '../http/cookies.js'
+import { isSecureOrigin, readCookie, setCookie, type CookieSpec } from '../http/cookies.js'
 import { json, redirect } from '../http/respond.js'
 import { isTopLevelNavigation, type RequestHead } from '../http/request-head.js'
 import type { VerificationKeys } from '../keys/verification-keys.js'
@@ -112,15 +112,22 @@ export function createTokenConsumer<U = LoginClaims>(options: TokenConsumerOptio
         }
       }
       if (!requireLogin && !expired) return { value: anonymous }
-      if (isTopLevelNavigation(request)) {
+      // Never a loop: a browser that comes back from the hub still without an
+      // acceptable token (clock skew, wrong audience, cookies off) is not sent again.
+      if (isTopLevelNavigation(request) && readCookie(request, BOUNCE_COOKIE.name) === undefined) {
         const back = origin + new URL(request.url).pathname + new URL(request.url).search
         const optional = requireLogin ? '' : '&optional=1'
-        return { value: anonymous, response: redirect(`${hubBase}/refresh?return=${encodeURIComponent(back)}${optional}`, {}, 302) }
+        const marker = setCookie(BOUNCE_COOKIE, '1', BOUNCE_SECONDS)
+        return { value: anonymous, response: redirect(`${hubBase}/refresh?return=${encodeURIComponent(back)}${optional}`, { 'set-cookie': [marker] }, 302) }
       }
       return requireLogin ? { value: anonymous, response: json({ error: 'ERR_NOT_AUTHENTICATED' }, 401, { 'cache-control': 'no-store' }) } : { value: anonymous }
     },
   }
 }
+
+/** Marks "sent to the hub just now"; it outlives one round trip through the hub and no more. */
+const BOUNCE_COOKIE: CookieSpec = { name: 'ss-token-bounce', secure: false, sameSite: 'lax' }
+const BOUNCE_SECONDS = 20
 
 function isJwksClient(keys: JwksClient | VerificationKeys): keys is JwksClient {
   return typeof (keys as JwksClient).refresh === 'function'

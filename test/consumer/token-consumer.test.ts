@@ -14,7 +14,7 @@ import { rotateSigningKeys } from '../../src/keys/rotate.js'
 import { storeRevocationCheck } from '../../src/tokens/revocation.js'
 import { signLoginToken } from '../../src/tokens/sign.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
-import { CookieJar, loginOverHttp } from '../helpers/http.js'
+import { CookieJar, loginOverHttp, logoutOverHttp } from '../helpers/http.js'
 import { rejectsWith } from '../helpers/keys.js'
 import { ringHeader, signRaw } from '../tokens/craft.js'
 import {
@@ -338,12 +338,7 @@ describe('token consumer: revocation (logout at the hub)', () => {
     assertSignedIn(await revoking.handle(requestHead('/', NAVIGATE, token)))
     assertSignedIn(await trusting.handle(requestHead('/', NAVIGATE, token)))
 
-    const logout = await fetch(`${hub.url}/logout`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { origin: hub.origin, cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: '',
-    })
+    const logout = await logoutOverHttp(hub, jar)
     assert.equal(logout.status, 303)
     assert.ok(logout.headers.getSetCookie().some((c) => c.startsWith(`${TOKEN_COOKIE}=;`)), 'logout clears the token cookie')
 

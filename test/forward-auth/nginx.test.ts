@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeJwt } from 'jose'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
-import { CookieJar, loginOverHttp } from '../helpers/http.js'
+import { CookieJar, loginOverHttp, logoutOverHttp } from '../helpers/http.js'
 import { freePort, stopChild } from '../python/flask-app.js'
 
 // A real nginx with auth_request in front of an app that knows nothing about
@@ -167,12 +167,7 @@ describe('nginx auth_request in front of an app, asking the hub\'s /forward-auth
     const jar = await logIn()
     const token = jar.get(TOKEN_COOKIE)!
     assert.equal((await get(port, '/wiki/page', withToken(token))).status, 200)
-    const logout = await fetch(`${hub.url}/logout`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { origin: hub.origin, cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: '',
-    })
+    const logout = await logoutOverHttp(hub, jar)
     assert.equal(logout.status, 303)
     seen.length = 0
     const replay = await get(port, '/wiki/page', withToken(token))

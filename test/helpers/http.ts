@@ -61,3 +61,14 @@ export async function loginOverHttp(
   jar.take(response)
   return response
 }
+
+/** Log out at the hub as the browser holding `jar` would, from the hub's own page (the jar is left as it was). */
+export async function logoutOverHttp(hub: { url: string; origin: string }, jar: CookieJar): Promise<Response> {
+  const response = await fetch(`${hub.url}/logout`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { origin: hub.origin, cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+    body: '',
+  })
+  return response
+}

@@ -10,7 +10,7 @@ import { loadKeyRing, type KeyRing } from '../../src/keys/key-ring.js'
 import { signLoginToken } from '../../src/tokens/sign.js'
 import type { SessionUser } from '../../src/stores/store.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
-import { CookieJar, loginOverHttp } from '../helpers/http.js'
+import { CookieJar, loginOverHttp, logoutOverHttp } from '../helpers/http.js'
 import { assertPythonReady, freePort, startFlaskApp, type FlaskApp } from './flask-app.js'
 
 // The "App 2" of the original blog post, done right, as a real Python process:
@@ -45,10 +45,12 @@ describe('Flask consumer (examples/python-flask) against a real hub', () => {
       FORWARD_AUTH_URL: `${hub.url}/forward-auth`,
       AUDIENCE,
     }
-    ;[wiki, docs] = await Promise.all([
-      startFlaskApp(wikiPort, { ...common, APP_ORIGIN: `http://wiki.acme.localhost:${wikiPort}`, DATABASE: join(dir, 'wiki.sqlite') }),
-      startFlaskApp(docsPort, { ...common, APP_ORIGIN: `http://docs.acme.localhost:${docsPort}`, DATABASE: join(dir, 'docs.sqlite'), REVOCATION: 'hub' }),
+    // allSettled, assigning as each starts: if one fails, `after` still stops the other.
+    const started = await Promise.allSettled([
+      startFlaskApp(wikiPort, { ...common, APP_ORIGIN: `http://wiki.acme.localhost:${wikiPort}`, DATABASE: join(dir, 'wiki.sqlite') }).then((a) => (wiki = a)),
+      startFlaskApp(docsPort, { ...common, APP_ORIGIN: `http://docs.acme.localhost:${docsPort}`, DATABASE: join(dir, 'docs.sqlite'), REVOCATION: 'hub' }).then((a) => (docs = a)),
     ])
+    for (const result of started) if (result.status === 'rejected') throw result.reason
     aliceToken = await logIn()
   })
 
@@ -251,12 +253,7 @@ describe('Flask consumer (examples/python-flask) against a real hub', () => {
     assert.equal(live.status, 200)
     assert.equal(live.body.username, 'alice')
 
-    const logout = await fetch(`${hub.url}/logout`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { origin: hub.origin, cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
-      body: '',
-    })
+    const logout = await logoutOverHttp(hub, jar)
     assert.equal(logout.status, 303)
 
     const replay = await me(docs, saved)

@@ -32,6 +32,14 @@ export function withNodeMiddleware<T>(core: MiddlewareCore<T>, handler: RequestL
         return handler(req, res)
       },
       (err) => sendResponse(res, errorResponse(err)),
-    ).catch(() => res.destroy())
+    ).catch((err: unknown) => {
+      // An error of the app's own handler: log it, and answer 500 if nothing was sent yet.
+      if (res.headersSent) {
+        console.error(`shared-session: request handler failed: ${(err as Error)?.stack ?? String(err)}`)
+        res.destroy()
+      } else {
+        void sendResponse(res, errorResponse(err)).catch(() => res.destroy())
+      }
+    })
   }
 }
