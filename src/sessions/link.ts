@@ -1,4 +1,4 @@
-import type { SessionStore } from '../stores/store.js'
+import type { LinkVia, SessionStore } from '../stores/store.js'
 import { hashCookieValue, newId } from './ids.js'
 import type { GlobalSession } from './session.js'
 
@@ -13,11 +13,18 @@ import type { GlobalSession } from './session.js'
  * headers.append('Set-Cookie', `__Host-ss=${cookieValue}; Path=/; HttpOnly; Secure; SameSite=Lax`)
  * ```
  */
-export async function linkSite(store: SessionStore, session: GlobalSession, site: string, now = Date.now()): Promise<string> {
+export async function linkSite(
+  store: SessionStore,
+  session: GlobalSession,
+  site: string,
+  now = Date.now(),
+  via: LinkVia = 'new',
+): Promise<string> {
   const cookieValue = newId()
   await store.insertLink(hashCookieValue(cookieValue), {
     sessionId: session.id,
     site,
+    via,
     createdAt: now,
     expiresAt: session.absoluteExpiresAt,
   })

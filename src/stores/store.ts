@@ -56,16 +56,30 @@ export interface SessionRecord {
  *
  * @example
  * ```ts
- * const link: LinkRecord = { sessionId, site: 'shop', createdAt: now, expiresAt: record.absoluteExpiresAt }
+ * const link: LinkRecord = { sessionId, site: 'shop', via: 'new', createdAt: now, expiresAt: record.absoluteExpiresAt }
  * ```
  */
 export interface LinkRecord {
   sessionId: string
   /** The configured site name the cookie was issued for. */
   site: string
+  /** How the site came to hold this session (shown to people; never a security decision). */
+  via: LinkVia
   createdAt: number
   expiresAt: number
 }
+
+/**
+ * How a site got its link: it started the session (`new`), by the script
+ * push (`push`), by the redirect pull (`pull`), at login (`login`), or from
+ * the parent-domain token (`token`).
+ *
+ * @example
+ * ```ts
+ * const via: LinkVia = 'push'
+ * ```
+ */
+export type LinkVia = 'new' | 'push' | 'pull' | 'login' | 'token'
 
 /**
  * A per-key patch of session data: `set` maps keys to JSON text, `unset`

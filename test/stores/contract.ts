@@ -56,7 +56,7 @@ export function makeRecord(overrides: Partial<SessionRecord> = {}, at = Date.now
 }
 
 function makeLink(session: SessionRecord, overrides: Partial<LinkRecord> = {}): LinkRecord {
-  return { sessionId: session.id, site: 'shop', createdAt: session.createdAt, expiresAt: session.absoluteExpiresAt, ...overrides }
+  return { sessionId: session.id, site: 'shop', via: 'push', createdAt: session.createdAt, expiresAt: session.absoluteExpiresAt, ...overrides }
 }
 
 const alice: SessionUser = { sub: 'u_alice', username: 'alice', email: 'alice@example.com', name: 'Alice Ünïcødé' }

@@ -10,7 +10,7 @@ test('memory: sweep really forgets expired records', async () => {
   const t0 = Date.now()
   const short = makeRecord({ idleExpiresAt: t0 + 1000 }, t0)
   await store.insertSession(short)
-  await store.insertLink(randomId(), { sessionId: short.id, site: 'shop', createdAt: t0, expiresAt: short.absoluteExpiresAt })
+  await store.insertLink(randomId(), { sessionId: short.id, site: 'shop', via: 'new', createdAt: t0, expiresAt: short.absoluteExpiresAt })
   await store.consumeNonce(randomId(), t0 + 1000)
   await store.sweep(t0 + 1000)
   assert.deepEqual(await store.count(t0), { sessions: 0, links: 0, nonces: 0 })

@@ -129,7 +129,7 @@ describe('redis store', () => {
       const now = Date.now()
       const record = makeRecord({ user: { sub: 'u_1', username: 'one' } })
       await store.insertSession(record)
-      await store.insertLink(randomId(), { sessionId: record.id, site: 'shop', createdAt: now, expiresAt: record.absoluteExpiresAt })
+      await store.insertLink(randomId(), { sessionId: record.id, site: 'shop', via: 'new', createdAt: now, expiresAt: record.absoluteExpiresAt })
       const before = (await keysUnder(prefix)).sort()
       for (const hostile of HOSTILE_STRINGS) {
         await store.resolveLink(hostile, now)
@@ -139,7 +139,7 @@ describe('redis store', () => {
         await store.deleteSession(hostile)
         await store.listUserSessions(hostile, now)
         await store.deleteUserSessions(hostile)
-        await store.insertLink(hostile, { sessionId: hostile, site: 'shop', createdAt: now, expiresAt: now + 60_000 })
+        await store.insertLink(hostile, { sessionId: hostile, site: 'shop', via: 'new', createdAt: now, expiresAt: now + 60_000 })
       }
       assert.deepEqual((await keysUnder(prefix)).sort(), before)
     } finally {
@@ -156,7 +156,7 @@ describe('redis store', () => {
       const record = makeRecord({ user: { sub: 'u_ttl', username: 'ttl' } }, t0)
       await store.insertSession(record)
       const hash = randomId()
-      await store.insertLink(hash, { sessionId: record.id, site: 'shop', createdAt: t0, expiresAt: t0 + 600_000 })
+      await store.insertLink(hash, { sessionId: record.id, site: 'shop', via: 'new', createdAt: t0, expiresAt: t0 + 600_000 })
       assert.equal(await admin.pexpiretime(`${prefix}s:${record.id}`), record.idleExpiresAt)
       assert.equal(await admin.pexpiretime(`${prefix}l:${hash}`), t0 + 600_000)
       assert.equal(await admin.pexpiretime(`${prefix}u:u_ttl`), record.absoluteExpiresAt)
@@ -177,7 +177,7 @@ describe('redis store', () => {
       const t0 = Date.now()
       const record = makeRecord({ idleExpiresAt: t0 + 100, user: { sub: 'u_gone', username: 'gone' } }, t0)
       await store.insertSession(record)
-      await store.insertLink(randomId(), { sessionId: record.id, site: 'shop', createdAt: t0, expiresAt: t0 + 100 })
+      await store.insertLink(randomId(), { sessionId: record.id, site: 'shop', via: 'new', createdAt: t0, expiresAt: t0 + 100 })
       await store.consumeNonce(randomId(), t0 + 100)
       await sleep(200)
       assert.deepEqual(await store.listUserSessions('u_gone', Date.now()), [])

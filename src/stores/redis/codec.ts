@@ -1,4 +1,4 @@
-import type { LinkRecord, SessionRecord, SessionUser } from '../store.js'
+import type { LinkRecord, LinkVia, SessionRecord, SessionUser } from '../store.js'
 
 /**
  * Data keys live in the session hash as `d:{key}`, beside the meta fields, so HSET/HDEL stay per key.
@@ -92,5 +92,5 @@ export function fieldsToLink(flat: unknown, now: number): LinkRecord | null {
   const sessionId = fields.get('sid')
   const expiresAt = Number(fields.get('expires'))
   if (sessionId === undefined || !(expiresAt > now)) return null
-  return { sessionId, site: fields.get('site') ?? '', createdAt: Number(fields.get('created')), expiresAt }
+  return { sessionId, site: fields.get('site') ?? '', via: (fields.get('via') ?? 'new') as LinkVia, createdAt: Number(fields.get('created')), expiresAt }
 }

@@ -151,7 +151,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
       guard('insertLink', async () => {
         await scripts.insertLink(
           key.link(hash), key.session(link.sessionId),
-          LINK_FIELD + hash, link.sessionId, link.site, String(link.createdAt), String(link.expiresAt),
+          LINK_FIELD + hash, link.sessionId, link.site, String(link.createdAt), String(link.expiresAt), link.via,
         )
       }),
 

@@ -81,13 +81,13 @@ export const REDIS_SCRIPTS = {
       redis.call('PEXPIREAT', KEYS[1], expire_at)
       return 1`,
   },
-  // KEYS: link, session. ARGV: link field in the session hash, session id, site, createdAt, expiresAt.
+  // KEYS: link, session. ARGV: link field in the session hash, session id, site, createdAt, expiresAt, via.
   insertLink: {
     numberOfKeys: 2,
     lua: `
       if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
       redis.call('DEL', KEYS[1])
-      redis.call('HSET', KEYS[1], 'sid', ARGV[2], 'site', ARGV[3], 'created', ARGV[4], 'expires', ARGV[5])
+      redis.call('HSET', KEYS[1], 'sid', ARGV[2], 'site', ARGV[3], 'created', ARGV[4], 'expires', ARGV[5], 'via', ARGV[6])
       redis.call('PEXPIREAT', KEYS[1], ARGV[5])
       redis.call('HSET', KEYS[2], ARGV[1], '1')
       return 1`,

@@ -162,7 +162,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SessionStore {
 
     insertLink: (hash, link) =>
       guard('insertLink', () => {
-        sql.insertLink.run({ hash, sessionId: link.sessionId, site: link.site, created: link.createdAt, expires: link.expiresAt })
+        sql.insertLink.run({ hash, sessionId: link.sessionId, site: link.site, via: link.via, created: link.createdAt, expires: link.expiresAt })
       }),
 
     resolveLink: (hash, now) =>

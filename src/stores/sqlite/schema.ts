@@ -44,6 +44,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     hash       TEXT PRIMARY KEY,
     session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
     site       TEXT NOT NULL,
+    via        TEXT NOT NULL,
     created    INTEGER NOT NULL,
     expires    INTEGER NOT NULL
   ) WITHOUT ROWID;

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3'
-import type { LinkRecord, SessionRecord, SessionUser } from '../store.js'
+import type { LinkRecord, LinkVia, SessionRecord, SessionUser } from '../store.js'
 
 /**
  * One row of a session joined with (at most) one of its data entries.
@@ -30,6 +30,7 @@ export interface SessionRow {
  */
 export interface LinkedSessionRow extends SessionRow {
   link_site: string
+  link_via: string
   link_created: number
   link_expires: number
 }
@@ -40,7 +41,7 @@ const LIVE = 's.idle_exp > @now AND s.abs_exp > @now'
 const SQL = {
   selectSession: `SELECT ${SESSION_COLUMNS} FROM sessions s LEFT JOIN session_data d ON d.session_id = s.id
     WHERE s.id = @id AND ${LIVE}`,
-  selectLinkedSession: `SELECT ${SESSION_COLUMNS}, l.site AS link_site, l.created AS link_created, l.expires AS link_expires
+  selectLinkedSession: `SELECT ${SESSION_COLUMNS}, l.site AS link_site, l.via AS link_via, l.created AS link_created, l.expires AS link_expires
     FROM links l JOIN sessions s ON s.id = l.session_id LEFT JOIN session_data d ON d.session_id = s.id
     WHERE l.hash = @hash AND l.expires > @now AND ${LIVE}`,
   selectUserSessions: `SELECT ${SESSION_COLUMNS} FROM sessions s LEFT JOIN session_data d ON d.session_id = s.id
@@ -58,8 +59,8 @@ const SQL = {
   deleteData: 'DELETE FROM session_data WHERE session_id = @id AND key = @key',
 
   // A link to a missing session could never resolve, so it is not stored (and the foreign key would refuse it).
-  insertLink: `INSERT OR REPLACE INTO links (hash, session_id, site, created, expires)
-    SELECT @hash, @sessionId, @site, @created, @expires WHERE EXISTS (SELECT 1 FROM sessions WHERE id = @sessionId)`,
+  insertLink: `INSERT OR REPLACE INTO links (hash, session_id, site, via, created, expires)
+    SELECT @hash, @sessionId, @site, @via, @created, @expires WHERE EXISTS (SELECT 1 FROM sessions WHERE id = @sessionId)`,
   deleteLink: 'DELETE FROM links WHERE hash = @hash',
 
   // One statement, so SQLite's write lock makes "first consumer wins" hold across processes.
@@ -141,5 +142,5 @@ export function rowsToSessions(rows: readonly SessionRow[]): SessionRecord[] {
  * ```
  */
 export function rowToLink(row: LinkedSessionRow): LinkRecord {
-  return { sessionId: row.id, site: row.link_site, createdAt: row.link_created, expiresAt: row.link_expires }
+  return { sessionId: row.id, site: row.link_site, via: row.link_via as LinkVia, createdAt: row.link_created, expiresAt: row.link_expires }
 }
