@@ -2,8 +2,7 @@ import type { RequestHead } from '../http/request-head.js'
 
 /**
  * What a middleware core decides for one request: either a `response` to
- * send instead of the app (a redirect, a 401), or a `value` to hand to the
- * app, plus any `Set-Cookie` headers to add to the app's response.
+ * send instead of the app (a redirect, a 401), or a `value` to hand to the app.
  *
  * @example
  * ```ts
@@ -13,7 +12,24 @@ import type { RequestHead } from '../http/request-head.js'
 export interface MiddlewareResult<T> {
   value: T
   response?: Response
-  setCookies?: string[]
+}
+
+/**
+ * Where a core writes headers onto the response the app is about to send:
+ * during `handle`, or later while the app runs (a session created on the
+ * first cart write sets its cookie then). Each adapter implements it.
+ *
+ * @example
+ * ```ts
+ * sink.setCookie(setCookie(spec, cookieValue))
+ * sink.setHeader('cache-control', 'private, no-store')
+ * ```
+ */
+export interface ResponseSink {
+  /** Append one `Set-Cookie` header value. */
+  setCookie(value: string): void
+  /** Set (replace) a header. */
+  setHeader(name: string, value: string): void
 }
 
 /**
@@ -30,5 +46,6 @@ export interface MiddlewareCore<T> {
   property: string
   /** This app's public origin: request URLs are built on it, never on the Host header. */
   origin: string
-  handle(request: RequestHead): Promise<MiddlewareResult<T>>
+  /** `sink` may be omitted by callers that send no response (tests, probes); cores that set cookies refuse to run without it. */
+  handle(request: RequestHead, sink?: ResponseSink): Promise<MiddlewareResult<T>>
 }

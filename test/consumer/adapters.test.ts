@@ -172,10 +172,11 @@ function tokenConsumer(keysUrl = `${hub.url}/.well-known/jwks.json`): Core {
 const cookieCore: Core = {
   property: 'auth',
   origin: FORUM,
-  handle: async () => ({
-    value: { claims: null, user: { username: 'alice' } },
-    setCookies: ['ss-a=1; Path=/; HttpOnly; SameSite=Lax', 'ss-b=2; Path=/; HttpOnly; SameSite=Lax'],
-  }),
+  handle: async (_request, sink) => {
+    sink!.setCookie('ss-a=1; Path=/; HttpOnly; SameSite=Lax')
+    sink!.setCookie('ss-b=2; Path=/; HttpOnly; SameSite=Lax')
+    return { value: { claims: null, user: { username: 'alice' } } }
+  },
 }
 
 function throwingCore(err: unknown): Core {
@@ -257,7 +258,7 @@ for (const adapter of ADAPTERS) {
       assert.equal(new URL(new URL(answer.headers.location!).searchParams.get('return')!).origin, FORUM)
     })
 
-    it("the core's setCookies reach the client alongside the app's own response and cookie", async () => {
+    it("the core's sink cookies reach the client alongside the app's own response and cookie", async () => {
       const withCookies = await start(cookieCore)
       const page = await send(withCookies.port, '/', NAVIGATE)
       assert.equal(page.status, 200)
@@ -271,7 +272,7 @@ for (const adapter of ADAPTERS) {
       assert.equal(api.headers['set-cookie']?.length, 2)
     })
 
-    it("the core's setCookies also reach the client on the app's own redirect", async () => {
+    it("the core's sink cookies also reach the client on the app's own redirect", async () => {
       const withCookies = await start(cookieCore)
       const moved = await send(withCookies.port, '/moved', NAVIGATE)
       assert.equal(moved.status, 302)

@@ -1,6 +1,6 @@
 import type { NextFunction, Request as ExpressRequest, RequestHandler, Response as ExpressResponse } from 'express'
 import { errorResponse } from '../../http/respond.js'
-import type { MiddlewareCore, MiddlewareResult } from '../middleware.js'
+import type { MiddlewareCore, MiddlewareResult, ResponseSink } from '../middleware.js'
 import { nodeRequestHead } from '../node/request-head.js'
 import { sendResponse } from '../node/send-response.js'
 
@@ -19,12 +19,15 @@ import { sendResponse } from '../node/send-response.js'
 export function toExpress<T>(core: MiddlewareCore<T>): RequestHandler {
   return function sharedSession(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
     // A core that throws instead of rejecting still gets a clean error response.
-    new Promise<MiddlewareResult<T>>((resolve) => resolve(core.handle(nodeRequestHead(req, core.origin)))).then(
+    const sink: ResponseSink = {
+      setCookie: (value) => void res.append('set-cookie', value),
+      setHeader: (name, value) => void res.setHeader(name, value),
+    }
+    new Promise<MiddlewareResult<T>>((resolve) => resolve(core.handle(nodeRequestHead(req, core.origin), sink))).then(
       (result) => {
         if (result.response) return sendResponse(res, result.response)
         ;(req as unknown as Record<string, unknown>)[core.property] = result.value
         res.locals[core.property] = result.value
-        if (result.setCookies?.length) res.append('set-cookie', result.setCookies)
         next()
       },
       (err) => sendResponse(res, errorResponse(err)),

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errorResponse } from '../../http/respond.js'
-import type { MiddlewareCore } from '../middleware.js'
+import type { MiddlewareCore, ResponseSink } from '../middleware.js'
 import { nodeRequestHead } from '../node/request-head.js'
 
 /**
@@ -20,11 +20,15 @@ export function registerFastify<T>(app: FastifyInstance, core: MiddlewareCore<T>
   app.addHook('onRequest', async function sharedSession(request: FastifyRequest, reply: FastifyReply) {
     let response: Response | undefined
     try {
-      const result = await core.handle(nodeRequestHead(request.raw, core.origin))
+      const sink: ResponseSink = {
+        // Fastify appends repeated set-cookie headers instead of replacing them.
+        setCookie: (value) => void reply.header('set-cookie', value),
+        setHeader: (name, value) => void reply.header(name, value),
+      }
+      const result = await core.handle(nodeRequestHead(request.raw, core.origin), sink)
       response = result.response
       if (!response) {
         ;(request as unknown as Record<string, unknown>)[core.property] = result.value
-        if (result.setCookies?.length) reply.header('set-cookie', result.setCookies)
         return
       }
     } catch (err) {

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import { errorResponse } from '../../http/respond.js'
-import type { MiddlewareCore } from '../middleware.js'
+import type { MiddlewareCore, ResponseSink } from '../middleware.js'
 
 /**
  * Hono middleware from a shared-session middleware core. Hono already speaks
@@ -16,23 +16,40 @@ import type { MiddlewareCore } from '../middleware.js'
  */
 export function toHono<T>(core: MiddlewareCore<T>): MiddlewareHandler {
   return async function sharedSession(c, next) {
+    // Collected, then applied to whatever response leaves: the core's own or the app's.
+    const cookies: string[] = []
+    const headers: [string, string][] = []
+    const sink: ResponseSink = { setCookie: (value) => void cookies.push(value), setHeader: (name, value) => void headers.push([name, value]) }
     let result
     try {
       const raw = c.req.raw
       const url = new URL(raw.url)
       // Build the URL on the configured origin: never trust the Host header.
-      result = await core.handle({ method: raw.method, url: core.origin + url.pathname + url.search, headers: raw.headers })
+      result = await core.handle({ method: raw.method, url: core.origin + url.pathname + url.search, headers: raw.headers }, sink)
     } catch (err) {
       return errorResponse(err)
     }
-    if (result.response) return result.response
+    if (result.response) return withSink(result.response, cookies, headers)
     c.set(core.property as never, result.value as never)
     await next()
-    if (result.setCookies?.length) {
-      // The app may return a Response with immutable headers (Response.redirect, a proxied fetch): add ours to a copy.
-      const res = c.res
-      c.res = new Response(res.body, res)
-      for (const cookie of result.setCookies) c.res.headers.append('set-cookie', cookie)
+    if (cookies.length > 0 || headers.length > 0) {
+      // Hono's `c.res =` setter copies the old response's cookies over the new one's,
+      // so swap in a mutable copy first and add ours to it afterwards.
+      c.res = new Response(c.res.body, c.res)
+      applySink(c.res.headers, cookies, headers)
     }
   }
+}
+
+/** The response with the sink's headers added, on a copy: a Response may be immutable (Response.redirect, a proxied fetch). */
+function withSink(response: Response, cookies: string[], headers: [string, string][]): Response {
+  if (cookies.length === 0 && headers.length === 0) return response
+  const copy = new Response(response.body, response)
+  applySink(copy.headers, cookies, headers)
+  return copy
+}
+
+function applySink(target: Headers, cookies: string[], headers: [string, string][]): void {
+  for (const [name, value] of headers) target.set(name, value)
+  for (const cookie of cookies) target.append('set-cookie', cookie)
 }

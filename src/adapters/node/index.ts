@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import { errorResponse } from '../../http/respond.js'
-import type { MiddlewareCore, MiddlewareResult } from '../middleware.js'
+import type { MiddlewareCore, MiddlewareResult, ResponseSink } from '../middleware.js'
 import { nodeRequestHead } from './request-head.js'
 import { sendResponse } from './send-response.js'
 
@@ -24,11 +24,14 @@ export { nodeRequestHead } from './request-head.js'
 export function withNodeMiddleware<T>(core: MiddlewareCore<T>, handler: RequestListener): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     // A core that throws instead of rejecting must not crash the process.
-    new Promise<MiddlewareResult<T>>((resolve) => resolve(core.handle(nodeRequestHead(req, core.origin)))).then(
+    const sink: ResponseSink = {
+      setCookie: (value) => void res.appendHeader('set-cookie', value),
+      setHeader: (name, value) => void res.setHeader(name, value),
+    }
+    new Promise<MiddlewareResult<T>>((resolve) => resolve(core.handle(nodeRequestHead(req, core.origin), sink))).then(
       (result) => {
         if (result.response) return sendResponse(res, result.response)
         ;(req as unknown as Record<string, unknown>)[core.property] = result.value
-        if (result.setCookies?.length) res.appendHeader('set-cookie', result.setCookies)
         return handler(req, res)
       },
       (err) => sendResponse(res, errorResponse(err)),

@@ -14,8 +14,9 @@ export async function sendResponse(res: ServerResponse, response: Response): Pro
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') headers[name] = value
   })
+  // Appended, not passed to writeHead: cookies a middleware already set on `res` must survive.
   const cookies = response.headers.getSetCookie()
-  if (cookies.length > 0) headers['set-cookie'] = cookies
+  if (cookies.length > 0) res.appendHeader('set-cookie', cookies)
   const body = response.body ? Buffer.from(await response.arrayBuffer()) : null
   if (body) headers['content-length'] = String(body.length)
   res.writeHead(response.status, headers)
