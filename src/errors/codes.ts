@@ -43,6 +43,12 @@ export const ERROR_STATUS = {
   ERR_PAYLOAD_LIFETIME: 400,
   ERR_PAYLOAD_BINDING: 403,
   ERR_PAYLOAD_REPLAYED: 409,
+  /** A push whose Referer/Origin is not a configured site (or is missing). */
+  ERR_PAYLOAD_ORIGIN: 403,
+  /** A request whose Sec-Fetch-Dest does not fit the transport (a push opened as a page or an image). */
+  ERR_TRANSPORT: 400,
+  /** The push needs a secure origin (https or *.localhost): SameSite=None cookies must be Secure. */
+  ERR_PUSH_DISABLED: 404,
 
   // Sessions.
   ERR_SESSION_NOT_FOUND: 404,

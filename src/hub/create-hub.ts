@@ -7,9 +7,12 @@ import { home } from './home.js'
 import { submitLogin } from './login.js'
 import { showLoginForm } from './login-form.js'
 import { logout } from './logout.js'
-import { resolveHubOptions, type HubContext, type HubOptions } from './options.js'
+import { HUB_SITE, resolveHubOptions, type HubContext, type HubOptions } from './options.js'
 import { layout } from './pages/layout.js'
 import { refresh } from './refresh.js'
+import { pull } from './pull.js'
+import { createMember, type Member } from '../member/create-member.js'
+import type { Emitter } from '../events/emitter.js'
 
 /**
  * The hub: a Web-standard `fetch(request) → Response` handler for central
@@ -25,6 +28,10 @@ import { refresh } from './refresh.js'
 export interface Hub {
   origin: string
   context: HubContext
+  /** `login`, `logout`, `session.created`, `session.replaced` at the hub. */
+  events: Emitter
+  /** The hub as a member of its own deployment: its pages can read `session` through it. */
+  member: Member
   fetch(request: Request, info?: ConnectionInfo): Promise<Response>
 }
 
@@ -36,6 +43,7 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/logout': { POST: (ctx, r) => logout(ctx, r, { everywhere: false }) },
   '/logout/everywhere': { POST: (ctx, r) => logout(ctx, r, { everywhere: true }) },
   '/refresh': { GET: refresh },
+  '/pull': { GET: pull },
   '/forward-auth': { GET: forwardAuth, HEAD: forwardAuth, POST: forwardAuth },
   '/.well-known/jwks.json': { GET: (ctx) => json(ctx.ring.jwks, 200, { 'cache-control': 'public, max-age=300' }) },
 }
@@ -52,12 +60,31 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
  */
 export function createHub(options: HubOptions): Hub {
   const ctx = resolveHubOptions(options)
+  const member = createMember({
+    site: HUB_SITE,
+    sites: ctx.sites,
+    hub: ctx.origin,
+    hubBasePath: ctx.basePath,
+    keys: ctx.ring,
+    store: ctx.store,
+    prefix: ctx.prefix,
+    timeout: ctx.timeout,
+    bounce: 'never',
+    session: options.session,
+    events: ctx.events,
+    now: ctx.now,
+    log: ctx.log,
+  })
+  const memberBase = `${ctx.prefix}/`
   return {
     origin: ctx.origin,
     context: ctx,
+    events: ctx.events,
+    member,
     async fetch(request, info = { clientAddress: 'unknown' }) {
       try {
         const path = new URL(request.url).pathname
+        if (path.startsWith(memberBase)) return (await member.handle(request)).response!
         const local = path.startsWith(`${ctx.basePath}/`) ? path.slice(ctx.basePath.length) : null
         const methods = local !== null && Object.hasOwn(ROUTES, local) ? ROUTES[local] : undefined
         if (!methods) return json({ error: 'ERR_NOT_FOUND' }, 404)

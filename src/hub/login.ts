@@ -10,6 +10,7 @@ import { HUB_SITE, type HubContext } from './options.js'
 import { clientAddress, hubSession, readForm } from './request.js'
 import { returnTo } from './return-to.js'
 import { tokenCookieFor } from './token-cookie.js'
+import { syncUrl } from './pull.js'
 
 /** The one message for every failed login: it never says which part was wrong. */
 export const LOGIN_FAILED = 'Wrong username or password.'
@@ -60,7 +61,12 @@ export async function submitLogin(ctx: HubContext, request: Request, info: Conne
   const cookies = [setCookie(ctx.hubCookie, cookieValue, (session.absoluteExpiresAt - now) / 1000)]
   const token = await tokenCookieFor(ctx, session)
   if (token) cookies.push(token)
-  return redirect(back ?? `${ctx.basePath}/`, { 'set-cookie': cookies })
+  ctx.events.emit('login', { site: HUB_SITE, sessionId: session.id, user: session.user! })
+  const landing = back ?? `${ctx.origin}${ctx.basePath}/`
+  // The walk: every member links the new session now, in one redirect chain, whatever its cookie settings.
+  const [first, ...rest] = ctx.walk
+  const location = first ? syncUrl(ctx, first.origin, landing, rest.map((s) => s.name)) : landing
+  return redirect(location, { 'set-cookie': cookies })
 }
 
 /** Only a real user object passes: not `true`, not a Promise, not a truthy string. */

@@ -2,7 +2,7 @@ import { clearCookie } from '../http/cookies.js'
 import { redirect } from '../http/respond.js'
 import { destroySession, destroyUserSessions } from '../sessions/destroy.js'
 import { checkCsrf } from './csrf.js'
-import type { HubContext } from './options.js'
+import { HUB_SITE, type HubContext } from './options.js'
 import { hubSession, readForm } from './request.js'
 import { returnTo } from './return-to.js'
 
@@ -25,6 +25,7 @@ export async function logout(ctx: HubContext, request: Request, options: { every
   if (session) {
     if (options.everywhere && session.user) await destroyUserSessions(ctx.store, session.user.sub)
     else await destroySession(ctx.store, session.id)
+    ctx.events.emit('logout', { site: HUB_SITE, sessionId: session.id, user: session.user, everywhere: options.everywhere })
   }
   const cookies = [clearCookie(ctx.hubCookie)]
   if (ctx.tokenCookie) cookies.push(clearCookie(ctx.tokenCookie))

@@ -1,8 +1,10 @@
 import { SharedSessionError } from '../errors/shared-session-error.js'
+import { createEmitter, type Emitter } from '../events/emitter.js'
 import { isSecureOrigin, type CookieSpec } from '../http/cookies.js'
 import type { KeyRing } from '../keys/key-ring.js'
 import { sessionPolicy, type SessionPolicy } from '../sessions/policy.js'
 import { parseOrigin, validateSites, type SiteConfig } from '../sites/config.js'
+import { parsePrefix, parseTimeout } from '../sites/sharing.js'
 import type { SessionStore } from '../stores/store.js'
 import type { UserDirectory } from '../users/directory.js'
 import { tokenCookieName } from '../tokens/cookie-name.js'
@@ -47,6 +49,18 @@ export interface HubOptions {
   rateLimit?: { perAccount?: RateLimit; perAddress?: RateLimit }
   /** Read the client address from `X-Forwarded-For` (only behind a proxy you run). */
   trustProxy?: boolean
+  /** Path prefix of the members' endpoints (sync, accept). Default `/_session`, as members have it. */
+  prefix?: string
+  /** Seconds a handoff payload is good for (django-shared-session's *timeout*). Default 30. */
+  timeout?: number
+  /** Share anonymous sessions: the pull creates one when the hub has none. Default true. */
+  anonymous?: boolean
+  /**
+   * After login, walk the browser through every member in one redirect chain
+   * so each links the new session even with third-party cookies blocked
+   * (`redirect`, the default), or leave it to each member's next bounce (`none`).
+   */
+  loginWalk?: 'redirect' | 'none'
   /** Heading on the hub's pages. Default "Sign in". */
   title?: string
   /** Clock in milliseconds, for tests. */
@@ -75,7 +89,13 @@ export interface HubContext {
   perAccount: RateLimiter
   perAddress: RateLimiter
   trustProxy: boolean
+  prefix: string
+  timeout: number
+  anonymous: boolean
+  /** Member sites the login walk visits, in order (empty when the walk is off). */
+  walk: SiteConfig[]
   title: string
+  events: Emitter
   now: () => number
   log: (message: string) => void
 }
@@ -111,8 +131,11 @@ export function resolveHubOptions(options: HubOptions): HubContext {
   if (!Number.isSafeInteger(tokenTtlSeconds) || tokenTtlSeconds < 30 || tokenTtlSeconds > 86_400) {
     throw invalid('tokenTtlSeconds must be a whole number from 30 to 86400', 'tokenTtlSeconds')
   }
+  const prefix = parsePrefix(options.prefix)
+  const timeout = parseTimeout(options.timeout)
+  if (options.loginWalk !== undefined && options.loginWalk !== 'redirect' && options.loginWalk !== 'none') throw invalid('loginWalk must be "redirect" or "none"', 'loginWalk')
   const now = options.now ?? Date.now
-  const prefix = secure ? '__Host-' : ''
+  const cookiePrefix = secure ? '__Host-' : ''
   return {
     origin,
     issuer: options.issuer ?? origin,
@@ -124,14 +147,19 @@ export function resolveHubOptions(options: HubOptions): HubContext {
     policy: sessionPolicy(options.session),
     sites,
     returnOrigins: new Set([origin, ...sites.map((s) => s.origin)]),
-    hubCookie: { name: `${prefix}ss`, secure, sameSite: 'lax' },
-    csrfCookie: { name: `${prefix}ss-csrf`, secure, sameSite: 'strict' },
+    hubCookie: { name: `${cookiePrefix}ss`, secure, sameSite: 'lax' },
+    csrfCookie: { name: `${cookiePrefix}ss-csrf`, secure, sameSite: 'strict' },
     tokenCookie: parentDomain === undefined ? null : { name: tokenCookieName(secure), secure, sameSite: 'lax', domain: parentDomain },
     tokenTtlSeconds,
     perAccount: createRateLimiter(options.rateLimit?.perAccount ?? { max: 5, windowMs: 15 * 60_000 }, now),
     perAddress: createRateLimiter(options.rateLimit?.perAddress ?? { max: 20, windowMs: 15 * 60_000 }, now),
     trustProxy: options.trustProxy ?? false,
+    prefix,
+    timeout,
+    anonymous: options.anonymous ?? true,
+    walk: (options.loginWalk ?? 'redirect') === 'redirect' ? sites.filter((s) => s.member !== false) : [],
     title: options.title ?? 'Sign in',
+    events: createEmitter(options.log ?? console.error),
     now,
     log: options.log ?? console.error,
   }

@@ -13,6 +13,12 @@ import { SITE_NAME } from '../handoff/payload.js'
 export interface SiteConfig {
   name: string
   origin: string
+  /**
+   * False for a site that only reads the hub's token (a Flask app, an app
+   * behind forward-auth): it has no member endpoints, so the login walk and
+   * the push loader skip it. Default true.
+   */
+  member?: boolean
 }
 
 /**
@@ -62,7 +68,8 @@ export function validateSites(sites: unknown, field = 'sites'): SiteConfig[] {
     if (origins.has(origin)) throw invalid(`${where}.origin "${origin}" is used twice`, `${where}.origin`)
     names.add(site.name)
     origins.add(origin)
-    return { name: site.name, origin }
+    if (site.member !== undefined && typeof site.member !== 'boolean') throw invalid(`${where}.member must be true or false`, `${where}.member`)
+    return site.member === false ? { name: site.name, origin, member: false } : { name: site.name, origin }
   })
 }
 

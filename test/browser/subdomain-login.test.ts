@@ -49,7 +49,7 @@ describe('subdomain login in Chromium: hub on auth.acme.localhost, member on for
   before(async () => {
     listening = await listenOnFreePort()
     const origin = `http://forum.acme.localhost:${listening.port}`
-    hub = await startTestHub({ sites: [{ name: 'forum', origin }] })
+    hub = await startTestHub({ sites: [{ name: 'forum', origin, member: false }] })
     forum = { origin, ...startForum(hub, listening.server, origin) }
   })
   after(async () => {

@@ -151,7 +151,7 @@ let deadHubPort: number
 const running: Running[] = []
 
 before(async () => {
-  hub = await startTestHub({ sites: [{ name: 'forum', origin: FORUM }] })
+  hub = await startTestHub({ sites: [{ name: 'forum', origin: FORUM, member: false }] })
   const jar = new CookieJar()
   assert.equal((await loginOverHttp(hub, jar, ALICE)).status, 303)
   aliceToken = jar.get(TOKEN_COOKIE)!

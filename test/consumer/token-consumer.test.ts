@@ -30,7 +30,7 @@ import {
   type LocalUser,
 } from './fixtures.js'
 
-const SITES = [{ name: 'forum', origin: FORUM }]
+const SITES = [{ name: 'forum', origin: FORUM, member: false }]
 
 let hub: TestHub
 const hubs: TestHub[] = []

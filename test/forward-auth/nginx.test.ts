@@ -109,7 +109,7 @@ describe('nginx auth_request in front of an app, asking the hub\'s /forward-auth
     port = await freePort()
     host = `wiki.acme.localhost:${port}`
     siteOrigin = `http://${host}`
-    hub = await startTestHub({ sites: [{ name: 'wiki', origin: siteOrigin }] })
+    hub = await startTestHub({ sites: [{ name: 'wiki', origin: siteOrigin, member: false }] })
     writeFileSync(join(dir, 'nginx.conf'), testConfig(dir, { nginx: port, hub: hub.port, app: (app.address() as AddressInfo).port }, hub.origin))
     nginx = await startNginx(dir, port)
     seen.length = 0

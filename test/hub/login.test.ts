@@ -12,7 +12,7 @@ const FORUM = 'http://forum.acme.localhost:4001'
 describe('hub login', () => {
   let hub: TestHub
   before(async () => {
-    hub = await startTestHub({ sites: [{ name: 'forum', origin: FORUM }] })
+    hub = await startTestHub({ sites: [{ name: 'forum', origin: FORUM, member: false }] })
   })
   after(() => hub.close())
 
@@ -116,7 +116,7 @@ describe('hub login', () => {
 describe('hub return URLs are never an open redirect', () => {
   let hub: TestHub
   before(async () => {
-    hub = await startTestHub({ sites: [{ name: 'forum', origin: FORUM }] })
+    hub = await startTestHub({ sites: [{ name: 'forum', origin: FORUM, member: false }] })
   })
   after(() => hub.close())
 

@@ -10,7 +10,7 @@ const FORUM = 'http://forum.acme.localhost:4001'
 describe('hub logout, refresh and JWKS', () => {
   let hub: TestHub
   before(async () => {
-    hub = await startTestHub({ sites: [{ name: 'forum', origin: FORUM }] })
+    hub = await startTestHub({ sites: [{ name: 'forum', origin: FORUM, member: false }] })
   })
   after(() => hub.close())
 
@@ -110,7 +110,7 @@ describe('hub logout, refresh and JWKS', () => {
 describe('hub forward-auth', () => {
   let hub: TestHub
   before(async () => {
-    hub = await startTestHub({ sites: [{ name: 'wiki', origin: 'http://wiki.acme.localhost:4005' }] })
+    hub = await startTestHub({ sites: [{ name: 'wiki', origin: 'http://wiki.acme.localhost:4005', member: false }] })
   })
   after(() => hub.close())
 

@@ -34,8 +34,8 @@ describe('Flask consumer (examples/python-flask) against a real hub', () => {
     const [wikiPort, docsPort] = [await freePort(), await freePort()]
     hub = await startTestHub({
       sites: [
-        { name: 'wiki', origin: `http://wiki.acme.localhost:${wikiPort}` },
-        { name: 'docs', origin: `http://docs.acme.localhost:${docsPort}` },
+        { name: 'wiki', origin: `http://wiki.acme.localhost:${wikiPort}`, member: false },
+        { name: 'docs', origin: `http://docs.acme.localhost:${docsPort}`, member: false },
       ],
     })
     const common = {

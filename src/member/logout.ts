@@ -1,0 +1,37 @@
+import { SharedSessionError } from '../errors/shared-session-error.js'
+import { clearCookie, readCookie } from '../http/cookies.js'
+import type { RequestHead } from '../http/request-head.js'
+import { redirect } from '../http/respond.js'
+import { safeReturnUrl } from '../http/return-url.js'
+import { destroySession, destroyUserSessions } from '../sessions/destroy.js'
+import { resolveCookie } from '../sessions/resolve.js'
+import type { MemberContext } from './options.js'
+
+/**
+ * POST `{prefix}/logout?return=/&everywhere=1` (options in the query: the
+ * body belongs to the app, middleware never reads it):
+ * destroy the global session, so every site sees it gone on its next
+ * request, clear this site's cookie, and go back. Refused from a page of
+ * another site (a cross-site form cannot log the visitor out).
+ *
+ * @example
+ * ```html
+ * <form method="post" action="/_session/logout?return=/"><button>Sign out</button></form>
+ * ```
+ */
+export async function logout(ctx: MemberContext, request: RequestHead, url: URL): Promise<Response> {
+  const origin = request.headers.get('origin')
+  const fetchSite = request.headers.get('sec-fetch-site')
+  const sameOrigin = origin !== null && origin !== 'null' ? origin === ctx.origin : fetchSite === null || fetchSite === 'same-origin'
+  if (!sameOrigin) throw new SharedSessionError('ERR_CSRF', 'sign-out must be posted from this site', { detail: 'origin' })
+  const back = safeReturnUrl(url.searchParams.get('return') ?? '/', ctx.returnOrigins, ctx.origin)
+  if (!back) throw new SharedSessionError('ERR_RETURN_URL', 'the return address is not one of the configured sites', { detail: 'return' })
+  const session = await resolveCookie(ctx.store, ctx.site, readCookie(request, ctx.cookie.name), ctx.now())
+  const everywhere = url.searchParams.get('everywhere') === '1'
+  if (session) {
+    if (everywhere && session.user) await destroyUserSessions(ctx.store, session.user.sub)
+    else await destroySession(ctx.store, session.id)
+    ctx.events.emit('logout', { site: ctx.site, sessionId: session.id, user: session.user, everywhere })
+  }
+  return redirect(back, { 'set-cookie': [clearCookie(ctx.cookie)] }, 303)
+}

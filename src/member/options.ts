@@ -1,0 +1,159 @@
+import { SharedSessionError } from '../errors/shared-session-error.js'
+import { createEmitter, type Emitter } from '../events/emitter.js'
+import { isSecureOrigin, type CookieSpec } from '../http/cookies.js'
+import { HUB_SITE } from '../hub/options.js'
+import type { KeyRing } from '../keys/key-ring.js'
+import { sessionPolicy, type SessionPolicy } from '../sessions/policy.js'
+import { parseOrigin, validateSites, type SiteConfig } from '../sites/config.js'
+import { parsePrefix, parseTimeout } from '../sites/sharing.js'
+import type { SessionStore } from '../stores/store.js'
+import { tokenCookieName } from '../tokens/cookie-name.js'
+
+/**
+ * Options of {@link createMember}: the names and defaults of
+ * django-shared-session where it had them (`alwaysReplace`, `timeout`).
+ *
+ * @example
+ * ```ts
+ * const options: MemberOptions = {
+ *   site: 'shop-de', sites, hub: 'https://auth.acme.com', keys: ring, store,
+ *   alwaysReplace: false, timeout: 30,
+ * }
+ * ```
+ */
+export interface MemberOptions {
+  /** This site's name in `sites` (or `hub` for the hub's own pages). */
+  site: string
+  /** Every member site, as the hub has them. */
+  sites: SiteConfig[]
+  /** The hub's origin. */
+  hub: string
+  /** Path prefix the hub is mounted under, if any. */
+  hubBasePath?: string
+  /** The deployment's keys: members share the master secret with the hub. */
+  keys: KeyRing
+  /** The shared session store. */
+  store: SessionStore
+  /** Path prefix of this member's endpoints (push, accept, sync, logout). Default `/_session`. */
+  prefix?: string
+  /** Replace a live session on this site with an incoming one. Default false: only fill an empty site. */
+  alwaysReplace?: boolean
+  /** Seconds a handoff payload is accepted after it was made. Default 30. */
+  timeout?: number
+  /** Bounce top-level navigations without a session through the hub (`auto`, the default) or not (`never`). */
+  bounce?: 'auto' | 'never'
+  /** After a bounce brought no session back, do not bounce again for this long (seconds). Default 300. */
+  retryAfterSeconds?: number
+  /**
+   * For members on the hub's parent domain: link the session named by the
+   * hub's token cookie (`via: 'token'`) without any redirect. Give the
+   * audience the hub signs for (its parent domain).
+   */
+  token?: { audience: string; issuer?: string }
+  /** Session lifetimes (must match the hub's). */
+  session?: Partial<SessionPolicy>
+  /** An emitter to share (the hub passes its own, so one `events` sees everything). */
+  events?: Emitter
+  now?: () => number
+  log?: (message: string) => void
+}
+
+/** Everything the member's handlers need, validated once. */
+export interface MemberContext {
+  site: string
+  origin: string
+  hubOrigin: string
+  /** Hub origin plus its base path: where pull, login and logout live. */
+  hubBase: string
+  prefix: string
+  ring: KeyRing
+  store: SessionStore
+  policy: SessionPolicy
+  /** name → origin of every site, the hub included. */
+  origins: ReadonlyMap<string, string>
+  /** origin → name of every site, the hub included. */
+  names: ReadonlyMap<string, string>
+  /** Origins a return URL may point at. */
+  returnOrigins: ReadonlySet<string>
+  /** Sites the push loader sends this session to: every other site with member endpoints, the hub included. */
+  pushTargets: readonly string[]
+  alwaysReplace: boolean
+  timeout: number
+  bounce: 'auto' | 'never'
+  retryAfterSeconds: number
+  /** The push needs `SameSite=None`, which needs `Secure`, which needs a secure origin. */
+  pushEnabled: boolean
+  /** The site cookie as the pull and local creation set it (`SameSite=Lax`). */
+  cookie: CookieSpec
+  /** The same cookie as the push sets it from a cross-site script (`SameSite=None; Secure`). */
+  pushCookie: CookieSpec
+  state: CookieSpec
+  tried: CookieSpec
+  token: { cookie: string; audience: string; issuer: string } | null
+  events: Emitter
+  now: () => number
+  log: (message: string) => void
+}
+
+/**
+ * Validate member options once, at start-up, with messages that say what to fix.
+ *
+ * @example
+ * ```ts
+ * const ctx = resolveMemberOptions(options)
+ * ```
+ */
+export function resolveMemberOptions(options: MemberOptions): MemberContext {
+  const sites = validateSites(options.sites)
+  const hubOrigin = parseOrigin(options.hub, 'hub')
+  for (const field of ['keys', 'store'] as const) {
+    if (!options[field]) throw invalid(`member option "${field}" is required`, field)
+  }
+  const origins = new Map<string, string>([[HUB_SITE, hubOrigin], ...sites.map((s) => [s.name, s.origin] as [string, string])])
+  const origin = origins.get(options.site)
+  if (!origin) {
+    throw invalid(`site "${options.site}" is not in sites; add { name: "${options.site}", origin: "https://…" } or use one of: ${[...origins.keys()].join(', ')}`, 'site')
+  }
+  const prefix = parsePrefix(options.prefix)
+  const timeout = parseTimeout(options.timeout)
+  const retryAfterSeconds = options.retryAfterSeconds ?? 300
+  if (!Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 1) throw invalid('retryAfterSeconds must be a positive whole number', 'retryAfterSeconds')
+  const bounce = options.bounce ?? 'auto'
+  if (bounce !== 'auto' && bounce !== 'never') throw invalid('bounce must be "auto" or "never"', 'bounce')
+  const secure = isSecureOrigin(origin)
+  const prefixed = (name: string) => (secure ? `__Host-${name}` : name)
+  const log = options.log ?? console.error
+  return {
+    site: options.site,
+    origin,
+    hubOrigin,
+    hubBase: hubOrigin + (options.hubBasePath ?? '').replace(/\/+$/, ''),
+    prefix,
+    ring: options.keys,
+    store: options.store,
+    policy: sessionPolicy(options.session),
+    origins,
+    names: new Map([...origins].map(([name, o]) => [o, name])),
+    returnOrigins: new Set(origins.values()),
+    pushTargets: [HUB_SITE, ...sites.filter((s) => s.member !== false).map((s) => s.name)].filter((name) => name !== options.site),
+    alwaysReplace: options.alwaysReplace ?? false,
+    timeout,
+    bounce,
+    retryAfterSeconds,
+    pushEnabled: secure,
+    cookie: { name: prefixed('ss'), secure, sameSite: 'lax' },
+    pushCookie: { name: prefixed('ss'), secure: true, sameSite: 'none' },
+    state: { name: prefixed('ss-state'), secure, sameSite: 'lax' },
+    tried: { name: prefixed('ss-tried'), secure, sameSite: 'lax' },
+    token: options.token
+      ? { cookie: tokenCookieName(secure), audience: options.token.audience, issuer: options.token.issuer ?? hubOrigin }
+      : null,
+    events: options.events ?? createEmitter(log),
+    now: options.now ?? Date.now,
+    log,
+  }
+}
+
+function invalid(message: string, detail: string): SharedSessionError {
+  return new SharedSessionError('ERR_CONFIG_INVALID', message, { detail })
+}

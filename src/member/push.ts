@@ -1,0 +1,55 @@
+import { SharedSessionError } from '../errors/shared-session-error.js'
+import { redeemHandoff } from '../handoff/redeem.js'
+import { PRIVATE_HEADERS } from '../http/respond.js'
+import type { RequestHead } from '../http/request-head.js'
+import { fromRecord } from '../sessions/session.js'
+import { adoptSession } from './adopt.js'
+import type { MemberContext } from './options.js'
+
+/**
+ * GET `{prefix}/push/{payload}.js`: the fast path. A page on another site
+ * loaded this as `<script async referrerpolicy="origin">`. Accepted only as
+ * a script (`Sec-Fetch-Dest`), only from a configured site that is the
+ * payload's `src` (`Origin`/`Referer`), only once (`jti`), only fresh; then
+ * this site links the session with a `SameSite=None; Secure` cookie.
+ * Opened as a page or an image, from an unknown origin, or replayed, it is
+ * a 4xx and changes nothing: the login-CSRF hole of the original is closed.
+ *
+ * @example
+ * ```html
+ * <script async referrerpolicy="origin" src="https://shop.de/_session/push/AV….js"></script>
+ * ```
+ */
+export async function push(ctx: MemberContext, request: RequestHead, sealed: string): Promise<Response> {
+  const dest = request.headers.get('sec-fetch-dest')
+  if (dest !== null && dest !== 'script') throw new SharedSessionError('ERR_TRANSPORT', `a push is loaded as a script, not as ${dest}`, { detail: 'sec-fetch-dest' })
+  if (!ctx.pushEnabled) throw new SharedSessionError('ERR_PUSH_DISABLED', 'the push needs a secure origin (https or *.localhost)')
+  const from = requestOrigin(request)
+  const src = from === null ? undefined : ctx.names.get(from)
+  if (src === undefined || src === ctx.site) {
+    throw new SharedSessionError('ERR_PAYLOAD_ORIGIN', 'a push must come from a page of a configured site (Origin/Referer)', { detail: 'referer' })
+  }
+  const payload = await redeemHandoff(ctx.store, ctx.ring, sealed, { dst: ctx.site, sources: new Set([src]), timeoutSeconds: ctx.timeout, now: ctx.now() })
+  const target = payload.ref === null ? null : await ctx.store.getSession(payload.ref, ctx.now())
+  if (!target) throw new SharedSessionError('ERR_SESSION_NOT_FOUND', 'the pushed session has ended')
+  const { cookie, outcome } = await adoptSession(ctx, request, fromRecord(target), { via: 'push', src })
+  const response = new Response(`/* shared-session: ${outcome} */\n`, {
+    status: 200,
+    headers: { 'content-type': 'text/javascript; charset=utf-8', 'x-content-type-options': 'nosniff', ...PRIVATE_HEADERS },
+  })
+  if (cookie) response.headers.append('set-cookie', cookie)
+  return response
+}
+
+/** The origin a request says it comes from: `Origin`, else the `Referer`'s origin. */
+function requestOrigin(request: RequestHead): string | null {
+  const origin = request.headers.get('origin')
+  if (origin !== null && origin !== 'null') return origin
+  const referer = request.headers.get('referer')
+  if (!referer) return null
+  try {
+    return new URL(referer).origin
+  } catch {
+    return null
+  }
+}
