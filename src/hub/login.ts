@@ -1,4 +1,4 @@
-import { setCookie } from '../http/cookies.js'
+import { setSiteCookies } from '../sites/site-cookies.js'
 import { redirect } from '../http/respond.js'
 import type { ConnectionInfo } from '../adapters/node/listener.js'
 import { linkSite } from '../sessions/link.js'
@@ -57,8 +57,8 @@ export async function submitLogin(ctx: HubContext, request: Request, info: Conne
   const now = ctx.now()
   const previous = await hubSession(ctx, request)
   const session = await rotateSession(ctx.store, ctx.policy, previous?.id ?? null, { user: pickUser(user), now })
-  const cookieValue = await linkSite(ctx.store, session, HUB_SITE, now)
-  const cookies = [setCookie(ctx.hubCookie, cookieValue, (session.absoluteExpiresAt - now) / 1000)]
+  const cookieValue = await linkSite(ctx.store, session, HUB_SITE, now, 'login')
+  const cookies = setSiteCookies(ctx.cookies, cookieValue, (session.absoluteExpiresAt - now) / 1000, { pushed: false })
   const token = await tokenCookieFor(ctx, session)
   if (token) cookies.push(token)
   ctx.events.emit('login', { site: HUB_SITE, sessionId: session.id, user: session.user! })

@@ -5,6 +5,7 @@ import { checkCsrf } from './csrf.js'
 import { HUB_SITE, type HubContext } from './options.js'
 import { hubSession, readForm } from './request.js'
 import { returnTo } from './return-to.js'
+import { clearSiteCookies } from '../sites/site-cookies.js'
 
 /**
  * POST /logout and POST /logout/everywhere: destroy the global session (so
@@ -27,7 +28,7 @@ export async function logout(ctx: HubContext, request: Request, options: { every
     else await destroySession(ctx.store, session.id)
     ctx.events.emit('logout', { site: HUB_SITE, sessionId: session.id, user: session.user, everywhere: options.everywhere })
   }
-  const cookies = [clearCookie(ctx.hubCookie)]
+  const cookies = clearSiteCookies(ctx.cookies)
   if (ctx.tokenCookie) cookies.push(clearCookie(ctx.tokenCookie))
   return redirect(back ?? `${ctx.basePath}/login`, { 'set-cookie': cookies })
 }

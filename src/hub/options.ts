@@ -9,6 +9,7 @@ import type { SessionStore } from '../stores/store.js'
 import type { UserDirectory } from '../users/directory.js'
 import { tokenCookieName } from '../tokens/cookie-name.js'
 import { createRateLimiter, type RateLimit, type RateLimiter } from './rate-limit.js'
+import { siteCookies, type SiteCookies } from '../sites/site-cookies.js'
 
 /**
  * Options of {@link createHub}.
@@ -82,7 +83,8 @@ export interface HubContext {
   sites: SiteConfig[]
   /** Origins a return URL may point at: the hub and every member. */
   returnOrigins: ReadonlySet<string>
-  hubCookie: CookieSpec
+  /** The hub's own site cookies (the hub is a site of its deployment too). */
+  cookies: SiteCookies
   csrfCookie: CookieSpec
   tokenCookie: CookieSpec | null
   tokenTtlSeconds: number
@@ -147,7 +149,7 @@ export function resolveHubOptions(options: HubOptions): HubContext {
     policy: sessionPolicy(options.session),
     sites,
     returnOrigins: new Set([origin, ...sites.map((s) => s.origin)]),
-    hubCookie: { name: `${cookiePrefix}ss`, secure, sameSite: 'lax' },
+    cookies: siteCookies(secure),
     csrfCookie: { name: `${cookiePrefix}ss-csrf`, secure, sameSite: 'strict' },
     tokenCookie: parentDomain === undefined ? null : { name: tokenCookieName(secure), secure, sameSite: 'lax', domain: parentDomain },
     tokenTtlSeconds,

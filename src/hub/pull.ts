@@ -1,6 +1,6 @@
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import { sealHandoff } from '../handoff/seal.js'
-import { setCookie } from '../http/cookies.js'
+import { setSiteCookies } from '../sites/site-cookies.js'
 import { PRIVATE_HEADERS, redirect } from '../http/respond.js'
 import { safeReturnUrl } from '../http/return-url.js'
 import { createSession } from '../sessions/create.js'
@@ -41,7 +41,7 @@ export async function pull(ctx: HubContext, request: Request): Promise<Response>
   let session = await hubSession(ctx, request)
   if (!session && ctx.anonymous) {
     session = await createSession(ctx.store, ctx.policy, { now })
-    cookies.push(setCookie(ctx.hubCookie, await linkSite(ctx.store, session, HUB_SITE, now, 'new'), (session.absoluteExpiresAt - now) / 1000))
+    cookies.push(...setSiteCookies(ctx.cookies, await linkSite(ctx.store, session, HUB_SITE, now, 'new'), (session.absoluteExpiresAt - now) / 1000, { pushed: false }))
   }
   const sealed = sealHandoff(ctx.ring, { ref: session?.id ?? null, src: HUB_SITE, dst: dst.name, bind, ttlSeconds: ctx.timeout, now })
   const [next, ...rest] = walk

@@ -12,7 +12,7 @@ import { HUB_SITE, type HubContext } from './options.js'
  * ```
  */
 export function hubSession(ctx: HubContext, request: Request): Promise<GlobalSession | null> {
-  return resolveCookie(ctx.store, HUB_SITE, readCookie(request, ctx.hubCookie.name), ctx.now())
+  return resolveCookie(ctx.store, HUB_SITE, readCookie(request, ctx.cookies.session.name), ctx.now())
 }
 
 /**

@@ -10,6 +10,7 @@ import { adoptSession } from './adopt.js'
 import { bindingOf, NO_COOKIES_FLAG } from './bounce.js'
 import type { MemberContext } from './options.js'
 import { HUB_SITE } from '../hub/options.js'
+import { clearSiteCookies } from '../sites/site-cookies.js'
 
 /**
  * GET `{prefix}/accept?p=…&return=…`: the end of a pull. Checks everything
@@ -47,11 +48,10 @@ export async function accept(ctx: MemberContext, request: RequestHead, url: URL)
   if (!target) {
     // The hub had nothing to give: remember, so this site does not bounce on every page.
     cookies.push(setCookie(ctx.tried, '1', ctx.retryAfterSeconds))
-    if (readCookie(request, ctx.cookie.name) !== undefined) cookies.push(clearCookie(ctx.cookie))
+    if (readCookie(request, ctx.cookies.session.name) !== undefined) cookies.push(...clearSiteCookies(ctx.cookies))
     return redirect(back, { 'set-cookie': cookies }, 303)
   }
-  const { cookie } = await adoptSession(ctx, request, fromRecord(target), { via: 'pull', src: payload.src })
-  if (cookie) cookies.push(cookie)
+  cookies.push(...(await adoptSession(ctx, request, fromRecord(target), { via: 'pull', src: payload.src })).cookies)
   if (readCookie(request, ctx.tried.name) !== undefined) cookies.push(clearCookie(ctx.tried))
   return redirect(back, { 'set-cookie': cookies }, 303)
 }

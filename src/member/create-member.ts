@@ -1,7 +1,8 @@
 import type { MiddlewareCore, MiddlewareResult, ResponseSink } from '../adapters/middleware.js'
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import type { Emitter } from '../events/emitter.js'
-import { clearCookie, readCookie } from '../http/cookies.js'
+import { readCookie } from '../http/cookies.js'
+import { clearSiteCookies } from '../sites/site-cookies.js'
 import type { RequestHead } from '../http/request-head.js'
 import { HUB_SITE } from '../hub/options.js'
 import { resolveLinkedSession } from '../sessions/resolve.js'
@@ -58,7 +59,7 @@ export function createMember(options: MemberOptions): Member {
         return { value: new MemberSession(ctx, null, null, sink), response: await endpoint(ctx, request, url, url.pathname.slice(base.length)) }
       }
       const now = ctx.now()
-      const held = readCookie(request, ctx.cookie.name)
+      const held = readCookie(request, ctx.cookies.session.name)
       const found = await resolveLinkedSession(ctx.store, ctx.site, held, now)
       if (found) {
         await touchSession(ctx.store, ctx.policy, found.session, now)
@@ -66,14 +67,14 @@ export function createMember(options: MemberOptions): Member {
       }
       const fromToken = await sessionFromToken(ctx, request)
       if (fromToken && sink) {
-        const { cookie } = await adoptSession(ctx, request, fromToken, { via: 'token', src: HUB_SITE })
-        if (cookie) sink.setCookie(cookie)
+        const { cookies } = await adoptSession(ctx, request, fromToken, { via: 'token', src: HUB_SITE })
+        for (const cookie of cookies) sink.setCookie(cookie)
         return { value: new MemberSession(ctx, fromToken, 'token', sink) }
       }
       if (shouldBounce(ctx, request, url, { staleCookie: held !== undefined })) {
         return { value: new MemberSession(ctx, null, null, sink), response: startPull(ctx, url.pathname + url.search) }
       }
-      if (held !== undefined) sink?.setCookie(clearCookie(ctx.cookie))
+      if (held !== undefined) for (const cookie of clearSiteCookies(ctx.cookies)) sink?.setCookie(cookie)
       return { value: new MemberSession(ctx, null, null, sink) }
     },
   }

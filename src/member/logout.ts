@@ -1,10 +1,12 @@
 import { SharedSessionError } from '../errors/shared-session-error.js'
-import { clearCookie, readCookie } from '../http/cookies.js'
+import { readCookie } from '../http/cookies.js'
+import { clearSiteCookies } from '../sites/site-cookies.js'
 import type { RequestHead } from '../http/request-head.js'
 import { redirect } from '../http/respond.js'
 import { safeReturnUrl } from '../http/return-url.js'
 import { destroySession, destroyUserSessions } from '../sessions/destroy.js'
 import { resolveCookie } from '../sessions/resolve.js'
+import { startPull } from './bounce.js'
 import type { MemberContext } from './options.js'
 
 /**
@@ -26,12 +28,17 @@ export async function logout(ctx: MemberContext, request: RequestHead, url: URL)
   if (!sameOrigin) throw new SharedSessionError('ERR_CSRF', 'sign-out must be posted from this site', { detail: 'origin' })
   const back = safeReturnUrl(url.searchParams.get('return') ?? '/', ctx.returnOrigins, ctx.origin)
   if (!back) throw new SharedSessionError('ERR_RETURN_URL', 'the return address is not one of the configured sites', { detail: 'return' })
-  const session = await resolveCookie(ctx.store, ctx.site, readCookie(request, ctx.cookie.name), ctx.now())
+  const session = await resolveCookie(ctx.store, ctx.site, readCookie(request, ctx.cookies.session.name), ctx.now())
   const everywhere = url.searchParams.get('everywhere') === '1'
   if (session) {
     if (everywhere && session.user) await destroyUserSessions(ctx.store, session.user.sub)
     else await destroySession(ctx.store, session.id)
     ctx.events.emit('logout', { site: ctx.site, sessionId: session.id, user: session.user, everywhere })
   }
-  return redirect(back, { 'set-cookie': [clearCookie(ctx.cookie)] }, 303)
+  // Straight into a pull: this site picks up whatever the hub now has (a fresh
+  // anonymous session, with anonymous sharing) instead of waiting for a bounce.
+  const next = ctx.bounce === 'auto' ? startPull(ctx, back) : redirect(back, {}, 303)
+  const response = new Response(null, { status: 303, headers: next.headers })
+  for (const cookie of clearSiteCookies(ctx.cookies)) response.headers.append('set-cookie', cookie)
+  return response
 }

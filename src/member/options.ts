@@ -8,6 +8,7 @@ import { parseOrigin, validateSites, type SiteConfig } from '../sites/config.js'
 import { parsePrefix, parseTimeout } from '../sites/sharing.js'
 import type { SessionStore } from '../stores/store.js'
 import { tokenCookieName } from '../tokens/cookie-name.js'
+import { siteCookies, type SiteCookies } from '../sites/site-cookies.js'
 
 /**
  * Options of {@link createMember}: the names and defaults of
@@ -83,10 +84,8 @@ export interface MemberContext {
   retryAfterSeconds: number
   /** The push needs `SameSite=None`, which needs `Secure`, which needs a secure origin. */
   pushEnabled: boolean
-  /** The site cookie as the pull and local creation set it (`SameSite=Lax`). */
-  cookie: CookieSpec
-  /** The same cookie as the push sets it from a cross-site script (`SameSite=None; Secure`). */
-  pushCookie: CookieSpec
+  /** This site's session cookie and its `live` companion. */
+  cookies: SiteCookies
   state: CookieSpec
   tried: CookieSpec
   token: { cookie: string; audience: string; issuer: string } | null
@@ -141,8 +140,7 @@ export function resolveMemberOptions(options: MemberOptions): MemberContext {
     bounce,
     retryAfterSeconds,
     pushEnabled: secure,
-    cookie: { name: prefixed('ss'), secure, sameSite: 'lax' },
-    pushCookie: { name: prefixed('ss'), secure: true, sameSite: 'none' },
+    cookies: siteCookies(secure),
     state: { name: prefixed('ss-state'), secure, sameSite: 'lax' },
     tried: { name: prefixed('ss-tried'), secure, sameSite: 'lax' },
     token: options.token

@@ -32,12 +32,12 @@ export async function push(ctx: MemberContext, request: RequestHead, sealed: str
   const payload = await redeemHandoff(ctx.store, ctx.ring, sealed, { dst: ctx.site, sources: new Set([src]), timeoutSeconds: ctx.timeout, now: ctx.now() })
   const target = payload.ref === null ? null : await ctx.store.getSession(payload.ref, ctx.now())
   if (!target) throw new SharedSessionError('ERR_SESSION_NOT_FOUND', 'the pushed session has ended')
-  const { cookie, outcome } = await adoptSession(ctx, request, fromRecord(target), { via: 'push', src })
+  const { cookies, outcome } = await adoptSession(ctx, request, fromRecord(target), { via: 'push', src })
   const response = new Response(`/* shared-session: ${outcome} */\n`, {
     status: 200,
     headers: { 'content-type': 'text/javascript; charset=utf-8', 'x-content-type-options': 'nosniff', ...PRIVATE_HEADERS },
   })
-  if (cookie) response.headers.append('set-cookie', cookie)
+  for (const cookie of cookies) response.headers.append('set-cookie', cookie)
   return response
 }
 

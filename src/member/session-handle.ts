@@ -1,6 +1,6 @@
 import type { ResponseSink } from '../adapters/middleware.js'
 import { SharedSessionError } from '../errors/shared-session-error.js'
-import { clearCookie, setCookie } from '../http/cookies.js'
+import { clearSiteCookies, setSiteCookies } from '../sites/site-cookies.js'
 import { createSession } from '../sessions/create.js'
 import { destroySession, destroyUserSessions } from '../sessions/destroy.js'
 import { linkSite } from '../sessions/link.js'
@@ -85,7 +85,7 @@ export class MemberSession {
     if (!session) return
     if (options.everywhere && session.user) await destroyUserSessions(this.#ctx.store, session.user.sub)
     else await destroySession(this.#ctx.store, session.id)
-    this.#sink?.setCookie(clearCookie(this.#ctx.cookie))
+    for (const cookie of clearSiteCookies(this.#ctx.cookies)) this.#sink?.setCookie(cookie)
     this.#session = null
     this.#via = null
     this.#ctx.events.emit('logout', { site: this.#ctx.site, sessionId: session.id, user: session.user, everywhere: options.everywhere ?? false })
@@ -109,7 +109,7 @@ export class MemberSession {
     const now = this.#ctx.now()
     const session = await createSession(this.#ctx.store, this.#ctx.policy, { now })
     const cookieValue = await linkSite(this.#ctx.store, session, this.#ctx.site, now, 'new')
-    this.#sink.setCookie(setCookie(this.#ctx.cookie, cookieValue, (session.absoluteExpiresAt - now) / 1000))
+    for (const cookie of setSiteCookies(this.#ctx.cookies, cookieValue, (session.absoluteExpiresAt - now) / 1000, { pushed: false })) this.#sink.setCookie(cookie)
     this.#session = session
     this.#via = 'new'
     this.#ctx.events.emit('session.created', { site: this.#ctx.site, sessionId: session.id })

@@ -1,0 +1,127 @@
+import { mkdirSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import { join } from 'node:path'
+import { toNodeListener } from '../adapters/node/listener.js'
+import { createHub, type Hub } from '../hub/create-hub.js'
+import { generateKeysConfig } from '../keys/generate.js'
+import { loadKeyRing } from '../keys/key-ring.js'
+import { createMember, type Member } from '../member/create-member.js'
+import type { MemberOptions } from '../member/options.js'
+import { createMemoryStore } from '../stores/memory/index.js'
+import { createSqliteStore } from '../stores/sqlite/index.js'
+import type { SessionStore } from '../stores/store.js'
+import { createSqliteUserDirectory } from '../users/sqlite-directory.js'
+import { demoSiteApp } from './site-app.js'
+import type { DemoSite } from './page.js'
+
+/** Options of {@link startDemo}. */
+export interface DemoOptions {
+  /** Hub on this port, then forum, shop, shop-de on the next three. Default 4000. */
+  portBase?: number
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string
+  /** Folder for the SQLite files. Default `.shared-session`. */
+  dataDir?: string
+  /** `sqlite` (the embedded default) or `memory` (tests). */
+  store?: 'sqlite' | 'memory'
+  /** Per-site member options, e.g. `{ 'shop-de': { alwaysReplace: true } }`. */
+  members?: Partial<Record<'forum' | 'shop' | 'shop-de', Partial<MemberOptions>>>
+  log?: (message: string) => void
+}
+
+/** A running demo. */
+export interface Demo {
+  sites: DemoSite[]
+  hub: Hub
+  members: Record<'forum' | 'shop' | 'shop-de', Member>
+  store: SessionStore
+  close(): Promise<void>
+}
+
+/** The demo's user, seeded on start. */
+export const DEMO_USER = { username: 'alice', password: 'wonderland', email: 'alice@acme.localhost', name: 'Alice Liddell' }
+
+/**
+ * Start the four sites of the demo in one process: the hub
+ * `auth.acme.localhost`, the subdomain member `forum.acme.localhost`, and the
+ * cross-site members `shop.localhost` and `shop-de.localhost`, on the
+ * embedded default store. Browsers resolve `*.localhost` to this machine and
+ * treat it as a secure context, so this is a real multi-domain setup over
+ * plain http.
+ *
+ * @example
+ * ```ts
+ * const demo = await startDemo({ portBase: 4000 })
+ * console.log(demo.sites.map((s) => s.origin))
+ * await demo.close()
+ * ```
+ */
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const portBase = options.portBase ?? 4000
+  const host = options.host ?? '127.0.0.1'
+  const dataDir = options.dataDir ?? '.shared-session'
+  const log = options.log ?? console.error
+  const sites: DemoSite[] = [
+    { name: 'hub', label: 'auth.acme.localhost', origin: `http://auth.acme.localhost:${portBase}`, shop: false },
+    { name: 'forum', label: 'forum.acme.localhost', origin: `http://forum.acme.localhost:${portBase + 1}`, shop: false },
+    { name: 'shop', label: 'shop.localhost', origin: `http://shop.localhost:${portBase + 2}`, shop: true },
+    { name: 'shop-de', label: 'shop-de.localhost', origin: `http://shop-de.localhost:${portBase + 3}`, shop: true },
+  ]
+  const [hubSite, ...memberSites] = sites as [DemoSite, ...DemoSite[]]
+  const memory = options.store === 'memory'
+  if (!memory) mkdirSync(dataDir, { recursive: true })
+  const store = memory ? createMemoryStore() : createSqliteStore({ path: join(dataDir, 'sessions.sqlite') })
+  const users = createSqliteUserDirectory({ path: memory ? ':memory:' : join(dataDir, 'users.sqlite') })
+  if (!users.get(DEMO_USER.username)) await users.add(DEMO_USER)
+  const keys = await loadKeyRing(await generateKeysConfig())
+  const siteConfigs = memberSites.map(({ name, origin }) => ({ name, origin }))
+  const hub = createHub({ origin: hubSite.origin, parentDomain: 'acme.localhost', keys, store, users, sites: siteConfigs, title: 'Sign in to Acme', log })
+
+  const members = {} as Demo['members']
+  for (const site of memberSites as (DemoSite & { name: keyof Demo['members'] })[]) {
+    members[site.name] = createMember({
+      site: site.name,
+      sites: siteConfigs,
+      hub: hubSite.origin,
+      keys,
+      store,
+      // The forum shares the hub's parent domain: it can read the hub's token cookie.
+      ...(site.name === 'forum' ? { token: { audience: 'acme.localhost' } } : {}),
+      log,
+      ...options.members?.[site.name],
+    })
+  }
+  const loginUrl = (returnTo: string) => `${hubSite.origin}/login?return=${encodeURIComponent(returnTo)}`
+  const hubPage = demoSiteApp({ site: hubSite, sites, member: hub.member, loginUrl })
+  const hubRest = toNodeListener(hub.fetch, { origin: hub.origin })
+  const servers: Server[] = [
+    createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0]
+      return path === '/' || path?.startsWith(`${hub.context.prefix}/`) ? hubPage(req, res) : hubRest(req, res)
+    }),
+    ...memberSites.map((site) => createServer(demoSiteApp({ site, sites, member: members[site.name as keyof Demo['members']], loginUrl }))),
+  ]
+  await Promise.all(servers.map((server, i) => listen(server, portBase + i, host)))
+  return {
+    sites,
+    hub,
+    members,
+    store,
+    async close() {
+      for (const server of servers) server.closeAllConnections()
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))))
+      users.close()
+      await store.close()
+    },
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
