@@ -101,7 +101,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     }),
     ...memberSites.map((site) => createServer(demoSiteApp({ site, sites, member: members[site.name as keyof Demo['members']], loginUrl }))),
   ]
-  await Promise.all(servers.map((server, i) => listen(server, portBase + i, host)))
+  const listening = await Promise.allSettled(servers.map((server, i) => listen(server, portBase + i, host)))
+  const failed = listening.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed) {
+    // A port was taken (EADDRINUSE): free the ports that did open, so the caller can retry elsewhere.
+    await Promise.all(servers.filter((server) => server.listening).map((server) => new Promise((resolve) => server.close(resolve))))
+    users.close()
+    await store.close()
+    throw failed.reason
+  }
   return {
     sites,
     hub,

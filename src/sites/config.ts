@@ -19,6 +19,13 @@ export interface SiteConfig {
    * the push loader skip it. Default true.
    */
   member?: boolean
+  /**
+   * What you mean this site to be relative to the hub: `subdomain` (same
+   * registrable domain, e.g. forum.acme.com beside auth.acme.com) or
+   * `cross-site` (another domain). Optional; `shared-session doctor` checks
+   * it against what browsers will actually do.
+   */
+  kind?: 'subdomain' | 'cross-site'
 }
 
 /**
@@ -69,7 +76,8 @@ export function validateSites(sites: unknown, field = 'sites'): SiteConfig[] {
     names.add(site.name)
     origins.add(origin)
     if (site.member !== undefined && typeof site.member !== 'boolean') throw invalid(`${where}.member must be true or false`, `${where}.member`)
-    return site.member === false ? { name: site.name, origin, member: false } : { name: site.name, origin }
+    if (site.kind !== undefined && site.kind !== 'subdomain' && site.kind !== 'cross-site') throw invalid(`${where}.kind must be "subdomain" or "cross-site"`, `${where}.kind`)
+    return { name: site.name, origin, ...(site.member === false ? { member: false } : {}), ...(site.kind ? { kind: site.kind } : {}) }
   })
 }
 

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+import { Command } from 'commander'
+import { demoCommand } from './commands/demo.js'
+import { doctorCommand } from './commands/doctor.js'
+import { initCommand } from './commands/init.js'
+import { keysCommand } from './commands/keys.js'
+import { serveCommand } from './commands/serve.js'
+import { sessionsCommand } from './commands/sessions.js'
+import { usersCommand } from './commands/users.js'
+import { fail } from './fail.js'
+
+const CONFIG = ['-c, --config <file>', 'configuration file', 'shared-session.json'] as const
+
+const program = new Command('shared-session')
+  .description('One login and one session shared by many web apps.')
+  .showHelpAfterError('(run with --help for usage)')
+
+program
+  .command('demo')
+  .description('run the four demo sites in one process on the embedded store (SQLite)')
+  .option('--port-base <port>', 'hub port; forum, shop, shop-de use the next three', '4000')
+  .option('--data-dir <dir>', 'where the SQLite files go', '.shared-session')
+  .option('--memory', 'keep sessions in memory instead of SQLite')
+  .action(demoCommand)
+
+program
+  .command('init')
+  .description('write a configuration file with fresh keys and secure defaults')
+  .option(...CONFIG)
+  .option('--origin <url>', "the hub's public origin", 'http://auth.localhost:4000')
+  .option('--parent-domain <domain>', 'parent domain for the token cookie of subdomain members (e.g. acme.com)')
+  .option('--data-dir <dir>', 'where the SQLite files go', '.shared-session')
+  .option('--force', 'replace an existing file (its keys are lost)')
+  .action(initCommand)
+
+program
+  .command('serve')
+  .description('run the hub from a configuration file (env: SHARED_SESSION_SECRET, SHARED_SESSION_STORE, SHARED_SESSION_PORT)')
+  .option(...CONFIG)
+  .option('-p, --port <port>', 'port to listen on (default: from the file)')
+  .option('--host <host>', 'interface to listen on (default: from the file)')
+  .action(serveCommand)
+
+const users = program.command('users').description("manage the hub's users (passwords from a hidden prompt or stdin)")
+for (const action of ['add', 'list', 'remove', 'passwd'] as const) {
+  const cmd = users.command(action === 'list' ? 'list' : `${action} <username>`).option(...CONFIG)
+  if (action === 'add') cmd.option('--email <email>', 'e-mail address').option('--name <name>', 'display name')
+  cmd.description({ add: 'add a user', list: 'list users', remove: 'remove a user', passwd: "change a user's password" }[action])
+  cmd.action((a: string | Record<string, string>, b?: Record<string, string>) => usersCommand(action, typeof a === 'string' ? a : undefined, (typeof a === 'string' ? b : a) as { config: string }))
+}
+
+const sessions = program.command('sessions').description("see or end a user's sessions")
+sessions.command('list <username>').description('list live sessions').option(...CONFIG).action((u: string, o: { config: string }) => sessionsCommand('list', u, o))
+sessions.command('revoke <username>').description('end every session of the user (log out everywhere)').option(...CONFIG).action((u: string, o: { config: string }) => sessionsCommand('revoke', u, o))
+
+const keys = program.command('keys').description('list or rotate keys')
+keys.command('list').description('show key ids and algorithms (never secrets)').option(...CONFIG).action((o: { config: string }) => keysCommand('list', o))
+keys
+  .command('rotate')
+  .description('add a new signing key (old ones keep verifying), or --secret to replace the master secret')
+  .option(...CONFIG)
+  .option('--secret', 'rotate the master secret instead')
+  .option('--alg <alg>', 'EdDSA, ES256 or HS256')
+  .option('--keep <n>', 'signing keys to keep, newest first', '3')
+  .action((o: { config: string; secret?: boolean; alg?: string; keep?: string }) => keysCommand('rotate', o))
+
+program
+  .command('doctor')
+  .description('explain every setting that would make a browser drop a cookie or break sharing')
+  .option(...CONFIG)
+  .action(doctorCommand)
+
+program.parseAsync().catch(fail)
