@@ -32,6 +32,7 @@ export { importVerificationKey, importVerificationKeys, type VerificationKey, ty
 export { LOGIN_TOKEN_TYPE, type LoginClaims } from './tokens/claims.js'
 export { signLoginToken, type SignLoginTokenOptions } from './tokens/sign.js'
 export { verifyLoginToken, type VerifyLoginTokenOptions } from './tokens/verify.js'
+export { createTokenVerifier, type TokenVerifierOptions } from './tokens/verifier.js'
 
 export { SITE_NAME, type HandoffPayload } from './handoff/payload.js'
 export { HANDOFF_VERSION, sealHandoff, type SealHandoffOptions } from './handoff/seal.js'

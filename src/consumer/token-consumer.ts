@@ -7,7 +7,7 @@ import type { VerificationKeys } from '../keys/verification-keys.js'
 import { parseOrigin } from '../sites/config.js'
 import type { LoginClaims } from '../tokens/claims.js'
 import { assertNotRevoked, type RevocationCheck } from '../tokens/revocation.js'
-import { verifyLoginToken } from '../tokens/verify.js'
+import { createTokenVerifier } from '../tokens/verifier.js'
 import { tokenCookieName } from '../tokens/cookie-name.js'
 import { createJwksClient, type JwksClient } from './jwks-client.js'
 
@@ -84,13 +84,14 @@ export function createTokenConsumer<U = LoginClaims>(options: TokenConsumerOptio
   const findOrCreate = options.findOrCreateUser ?? ((claims: LoginClaims) => claims as unknown as U)
   const anonymous: TokenAuth<U> = Object.freeze({ claims: null, user: null })
 
+  const verifyWith = createTokenVerifier(verifyOptions)
   const verify = async (token: string): Promise<LoginClaims> => {
-    if (!isJwksClient(keys)) return verifyLoginToken(keys, token, { ...verifyOptions, now: now() })
+    if (!isJwksClient(keys)) return verifyWith(keys, token, now())
     try {
-      return await verifyLoginToken(await keys.keys(), token, { ...verifyOptions, now: now() })
+      return await verifyWith(await keys.keys(), token, now())
     } catch (err) {
       if (!isSharedSessionError(err, 'ERR_TOKEN_KEY_UNKNOWN')) throw err
-      return verifyLoginToken(await keys.refresh(), token, { ...verifyOptions, now: now() })
+      return verifyWith(await keys.refresh(), token, now())
     }
   }
 

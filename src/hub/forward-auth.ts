@@ -4,7 +4,6 @@ import { json, redirect, PRIVATE_HEADERS } from '../http/respond.js'
 import { safeReturnUrl } from '../http/return-url.js'
 import { assertNotRevoked, storeRevocationCheck } from '../tokens/revocation.js'
 import { userHeaders } from '../tokens/user-headers.js'
-import { verifyLoginToken } from '../tokens/verify.js'
 import type { HubContext } from './options.js'
 
 /**
@@ -27,7 +26,7 @@ export async function forwardAuth(ctx: HubContext, request: Request): Promise<Re
   const now = ctx.now()
   try {
     if (!token) return unauthorized(ctx, request, 'ERR_NOT_AUTHENTICATED')
-    const claims = await verifyLoginToken(ctx.ring.verification, token, { issuer: ctx.issuer, audience: ctx.audience, now })
+    const claims = await ctx.verifyToken(ctx.ring.verification, token, now)
     await assertNotRevoked(claims, storeRevocationCheck(ctx.store), now)
     return new Response(null, { status: 200, headers: { ...userHeaders(claims), 'cache-control': 'no-store' } })
   } catch (err) {

@@ -8,6 +8,7 @@ import { parsePrefix, parseTimeout } from '../sites/sharing.js'
 import type { SessionStore } from '../stores/store.js'
 import type { UserDirectory } from '../users/directory.js'
 import { tokenCookieName } from '../tokens/cookie-name.js'
+import { createTokenVerifier } from '../tokens/verifier.js'
 import { createRateLimiter, type RateLimit, type RateLimiter } from './rate-limit.js'
 import { siteCookies, type SiteCookies } from '../sites/site-cookies.js'
 
@@ -97,6 +98,8 @@ export interface HubContext {
   /** Member sites the login walk visits, in order (empty when the walk is off). */
   walk: SiteConfig[]
   title: string
+  /** Verifies this hub's login tokens, with a cache of verified tokens (forward-auth is a hot path). */
+  verifyToken: ReturnType<typeof createTokenVerifier>
   events: Emitter
   now: () => number
   log: (message: string) => void
@@ -162,6 +165,7 @@ export function resolveHubOptions(options: HubOptions): HubContext {
     walk: (options.loginWalk ?? 'redirect') === 'redirect' ? sites.filter((s) => s.member !== false) : [],
     title: options.title ?? 'Sign in',
     events: createEmitter(options.log ?? console.error),
+    verifyToken: createTokenVerifier({ issuer: options.issuer ?? origin, audience: options.audience ?? parentDomain ?? origin }),
     now,
     log: options.log ?? console.error,
   }

@@ -9,7 +9,7 @@ import { resolveLinkedSession } from '../sessions/resolve.js'
 import { touchSession } from '../sessions/touch.js'
 import { accept } from './accept.js'
 import { adoptSession } from './adopt.js'
-import { shouldBounce, startPull } from './bounce.js'
+import { returnTarget, shouldBounce, startPull } from './bounce.js'
 import { logout } from './logout.js'
 import { resolveMemberOptions, type MemberContext, type MemberOptions } from './options.js'
 import { push } from './push.js'
@@ -54,8 +54,9 @@ export function createMember(options: MemberOptions): Member {
     context: ctx,
     events: ctx.events,
     async handle(request: RequestHead, sink?: ResponseSink): Promise<MiddlewareResult<MemberSession>> {
-      const url = new URL(request.url)
-      if (url.pathname.startsWith(base)) {
+      // The hot path needs only the path: parse a URL object only for endpoints and bounces.
+      if (pathOf(request.url, ctx.origin.length).startsWith(base)) {
+        const url = new URL(request.url)
         return { value: new MemberSession(ctx, null, null, sink), response: await endpoint(ctx, request, url, url.pathname.slice(base.length)) }
       }
       const now = ctx.now()
@@ -71,13 +72,21 @@ export function createMember(options: MemberOptions): Member {
         for (const cookie of cookies) sink.setCookie(cookie)
         return { value: new MemberSession(ctx, fromToken, 'token', sink) }
       }
+      const url = new URL(request.url)
       if (shouldBounce(ctx, request, url, { staleCookie: held !== undefined })) {
-        return { value: new MemberSession(ctx, null, null, sink), response: startPull(ctx, url.pathname + url.search) }
+        return { value: new MemberSession(ctx, null, null, sink), response: startPull(ctx, returnTarget(ctx, url)!) }
       }
       if (held !== undefined) for (const cookie of clearSiteCookies(ctx.cookies)) sink?.setCookie(cookie)
       return { value: new MemberSession(ctx, null, null, sink) }
     },
   }
+}
+
+/** The path of a URL built on an origin of `originLength` characters, without its query: no URL parsing. */
+function pathOf(url: string, originLength: number): string {
+  if (url.charCodeAt(originLength) !== 47 /* "/" */) return new URL(url).pathname
+  const query = url.indexOf('?', originLength)
+  return query === -1 ? url.slice(originLength) : url.slice(originLength, query)
 }
 
 async function endpoint(ctx: MemberContext, request: RequestHead, url: URL, path: string): Promise<Response> {

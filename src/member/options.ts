@@ -8,6 +8,7 @@ import { parseOrigin, validateSites, type SiteConfig } from '../sites/config.js'
 import { parsePrefix, parseTimeout } from '../sites/sharing.js'
 import type { SessionStore } from '../stores/store.js'
 import { tokenCookieName } from '../tokens/cookie-name.js'
+import { createTokenVerifier } from '../tokens/verifier.js'
 import { siteCookies, type SiteCookies } from '../sites/site-cookies.js'
 
 /**
@@ -88,7 +89,7 @@ export interface MemberContext {
   cookies: SiteCookies
   state: CookieSpec
   tried: CookieSpec
-  token: { cookie: string; audience: string; issuer: string } | null
+  token: { cookie: string; verify: ReturnType<typeof createTokenVerifier> } | null
   events: Emitter
   now: () => number
   log: (message: string) => void
@@ -144,7 +145,7 @@ export function resolveMemberOptions(options: MemberOptions): MemberContext {
     state: { name: prefixed('ss-state'), secure, sameSite: 'lax' },
     tried: { name: prefixed('ss-tried'), secure, sameSite: 'lax' },
     token: options.token
-      ? { cookie: tokenCookieName(secure), audience: options.token.audience, issuer: options.token.issuer ?? hubOrigin }
+      ? { cookie: tokenCookieName(secure), verify: createTokenVerifier({ audience: options.token.audience, issuer: options.token.issuer ?? hubOrigin }) }
       : null,
     events: options.events ?? createEmitter(log),
     now: options.now ?? Date.now,

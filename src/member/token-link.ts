@@ -2,7 +2,6 @@ import { isSharedSessionError } from '../errors/shared-session-error.js'
 import { readCookie } from '../http/cookies.js'
 import type { RequestHead } from '../http/request-head.js'
 import { fromRecord, type GlobalSession } from '../sessions/session.js'
-import { verifyLoginToken } from '../tokens/verify.js'
 import type { MemberContext } from './options.js'
 
 /**
@@ -23,7 +22,7 @@ export async function sessionFromToken(ctx: MemberContext, request: RequestHead)
   if (!token) return null
   try {
     const now = ctx.now()
-    const claims = await verifyLoginToken(ctx.ring.verification, token, { issuer: ctx.token.issuer, audience: ctx.token.audience, now })
+    const claims = await ctx.token.verify(ctx.ring.verification, token, now)
     const record = await ctx.store.getSession(claims.sid, now)
     return record && record.user?.sub === claims.sub ? fromRecord(record) : null
   } catch (err) {

@@ -1,0 +1,48 @@
+// Cases 4 and 5: the shared-session member middleware (node:http, Express or Fastify adapter)
+// on the memory, SQLite or Redis store; the handler reads and writes one session value.
+import { mkdtempSync } from 'node:fs'
+import { createServer, type IncomingMessage } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import express from 'express'
+import Fastify from 'fastify'
+import { toExpress } from '../../src/adapters/express/index.js'
+import { registerFastify } from '../../src/adapters/fastify/index.js'
+import { withNodeMiddleware } from '../../src/adapters/node/index.js'
+import { createMember } from '../../src/member/create-member.js'
+import type { MemberSession } from '../../src/member/session-handle.js'
+import { createMemoryStore } from '../../src/stores/memory/index.js'
+import { createRedisStore } from '../../src/stores/redis/index.js'
+import { createSqliteStore } from '../../src/stores/sqlite/index.js'
+import { PORT, PREFIX, ready, REDIS_URL, ring } from './common.js'
+
+const kind = process.env.BENCH_STORE ?? 'memory'
+const adapter = process.env.BENCH_ADAPTER ?? 'node'
+const store =
+  kind === 'redis' ? createRedisStore({ url: REDIS_URL, prefix: PREFIX }) : kind === 'sqlite' ? createSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'bench-')), 's.sqlite') }) : createMemoryStore()
+const member = createMember({
+  site: 'shop',
+  sites: [{ name: 'shop', origin: `http://127.0.0.1:${PORT}` }],
+  hub: 'http://127.0.0.1:1',
+  keys: await ring(),
+  store,
+})
+const handle = async (session: MemberSession) => {
+  await session.set('n', ((session.get('n') as number | undefined) ?? 0) + 1)
+  return 'ok'
+}
+
+if (adapter === 'fastify') {
+  const app = Fastify()
+  registerFastify(app, member)
+  app.get('/', (request) => handle((request as unknown as { session: MemberSession }).session))
+  await app.listen({ port: PORT, host: '127.0.0.1' })
+  process.stdout.write('READY {}\n')
+} else if (adapter === 'express') {
+  const app = express()
+  app.use(toExpress(member))
+  app.get('/', (req, res) => void handle((req as unknown as { session: MemberSession }).session).then((body) => res.end(body)))
+  ready(createServer(app))
+} else {
+  ready(createServer(withNodeMiddleware(member, (req, res) => void handle((req as IncomingMessage & { session: MemberSession }).session).then((body) => res.end(body)))))
+}

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto'
+import type { VerificationKeys } from '../keys/verification-keys.js'
+import type { LoginClaims } from './claims.js'
+import { verifyLoginToken, type VerifyLoginTokenOptions } from './verify.js'
+
+/** Options of {@link createTokenVerifier}: those of verifyLoginToken, plus the cache size. */
+export interface TokenVerifierOptions extends Omit<VerifyLoginTokenOptions, 'now'> {
+  /** Verified tokens remembered (by SHA-256) until their `exp`. Default 10,000; 0 turns the cache off. */
+  cacheSize?: number
+}
+
+/**
+ * A login token verifier for hot paths. A token is verified in full once;
+ * after that its SHA-256 maps to the verified claims until the token's
+ * `exp`, so a page view costs a hash, not a signature check. Keyed by the
+ * whole token (never the signature alone, which could be glued to other
+ * claims). Bounded: the oldest entry goes first. Revocation is not cached:
+ * callers still check the session on every request.
+ *
+ * @example
+ * ```ts
+ * const verify = createTokenVerifier({ issuer, audience })
+ * const claims = await verify(ring.verification, token)
+ * ```
+ */
+export function createTokenVerifier(options: TokenVerifierOptions): (keys: VerificationKeys, token: unknown, now?: number) => Promise<LoginClaims> {
+  const max = options.cacheSize ?? 10_000
+  const cache = new Map<string, LoginClaims>()
+  return async (keys, token, now = Date.now()) => {
+    const key = max > 0 && typeof token === 'string' && token.length <= 8192 ? createHash('sha256').update(token).digest('base64url') : null
+    const hit = key === null ? undefined : cache.get(key)
+    // A hit is good until exp; nbf and iat were checked on the full verification and only move into the past.
+    if (hit && hit.exp * 1000 > now) return hit
+    if (hit) cache.delete(key!)
+    const claims = await verifyLoginToken(keys, token, { ...options, now })
+    if (key !== null) {
+      if (cache.size >= max) cache.delete(cache.keys().next().value!)
+      cache.set(key, Object.freeze(claims))
+    }
+    return claims
+  }
+}
