@@ -42,7 +42,7 @@ export async function submitLogin(ctx: HubContext, request: Request, info: Conne
       username,
       status: 429,
       error: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-      headers: { 'retry-after': String(Math.ceil(wait / 1000)) },
+      headers: { 'retry-after': String(Math.ceil(wait / 1000)), 'x-error-code': 'ERR_RATE_LIMITED' },
     })
   }
 
@@ -50,7 +50,7 @@ export async function submitLogin(ctx: HubContext, request: Request, info: Conne
   if (!isUser(user)) {
     ctx.perAccount.fail(accountKey)
     ctx.perAddress.fail(addressKey)
-    return renderLoginForm(ctx, request, { returnTo: back, username, status: 401, error: LOGIN_FAILED })
+    return renderLoginForm(ctx, request, { returnTo: back, username, status: 401, error: LOGIN_FAILED, headers: { 'x-error-code': 'ERR_LOGIN_FAILED' } })
   }
   ctx.perAccount.reset(accountKey)
 

@@ -8,6 +8,7 @@ import { parsePrefix, parseTimeout } from '../sites/sharing.js'
 import type { SessionStore } from '../stores/store.js'
 import type { UserDirectory } from '../users/directory.js'
 import { tokenCookieName } from '../tokens/cookie-name.js'
+import { isPublicSuffix, registrableDomain } from '../sites/registrable-domain.js'
 import { createTokenVerifier } from '../tokens/verifier.js'
 import { createRateLimiter, type RateLimit, type RateLimiter } from './rate-limit.js'
 import { siteCookies, type SiteCookies } from '../sites/site-cookies.js'
@@ -127,6 +128,9 @@ export function resolveHubOptions(options: HubOptions): HubContext {
   const secure = isSecureOrigin(origin)
   const host = new URL(origin).hostname
   const parentDomain = options.parentDomain?.replace(/^\./, '').toLowerCase()
+  if (parentDomain !== undefined && isPublicSuffix(parentDomain)) {
+    throw invalid(`parentDomain "${parentDomain}" is a public suffix: browsers refuse cookies for it; use the domain your sites share, e.g. "${registrableDomain(host) ?? 'example.com'}"`, 'parentDomain')
+  }
   if (parentDomain !== undefined && !host.endsWith(`.${parentDomain}`)) {
     throw invalid(`parentDomain "${parentDomain}" must be a parent of the hub's host "${host}" (e.g. "acme.com" for "auth.acme.com")`, 'parentDomain')
   }

@@ -42,6 +42,7 @@ describe('hub login', () => {
       const jar = new CookieJar()
       const response = await loginOverHttp(hub, jar, { username: username!, password: password! })
       assert.equal(response.status, 401, `${username}/${password}`)
+      assert.equal(response.headers.get('x-error-code'), 'ERR_LOGIN_FAILED')
       assert.match(await response.text(), /Wrong username or password\./)
       assert.equal(jar.get('__Host-ss'), undefined)
       assert.equal(jar.get('__Secure-ss-token'), undefined)
@@ -172,6 +173,18 @@ describe('hub return URLs are never an open redirect', () => {
   })
 })
 
+describe('hub start-up checks', () => {
+  test('a parent domain that is a public suffix is refused when the hub is created, with what to use instead', async () => {
+    for (const [host, parentDomain] of [['auth.acme.com', 'com'], ['auth.acme.co.uk', 'co.uk'], ['acme.github.io', 'github.io'], ['auth.localhost', 'localhost']]) {
+      assert.throws(
+        () => createHub({ origin: `https://${host}`, parentDomain, keys: {} as never, store: createMemoryStore(), users: { authenticate: async () => null } }),
+        (err: Error & { code?: string }) => err.code === 'ERR_CONFIG_INVALID' && /public suffix/.test(err.message),
+        parentDomain,
+      )
+    }
+  })
+})
+
 describe('hub login rate limit', () => {
   test('kicks in per account and per address, answers 429 even to the right password, and lifts after the window', async () => {
     const clock = { now: Date.now() }
@@ -183,6 +196,7 @@ describe('hub login rate limit', () => {
       for (let i = 0; i < 3; i++) assert.equal((await loginOverHttp(hub, new CookieJar(), { username: 'alice', password: `wrong-${i}` })).status, 401)
       const limited = await loginOverHttp(hub, new CookieJar(), ALICE)
       assert.equal(limited.status, 429)
+      assert.equal(limited.headers.get('x-error-code'), 'ERR_RATE_LIMITED')
       assert.ok(Number(limited.headers.get('retry-after')) > 0)
       assert.match(await limited.text(), /Too many attempts/)
       // Per address: other accounts from the same address are limited after 5 failures in all.
