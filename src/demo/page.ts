@@ -58,7 +58,7 @@ export function demoPage(p: { site: DemoSite; sites: DemoSite[]; session: Member
     ? `<form method="post" action="/cart"><input name="item" placeholder="teapot" required aria-label="item" data-testid="item"><button type="submit" data-testid="add">Add to cart</button></form>`
     : ''
   const account = session.user
-    ? `<form method="post" action="${escapeHtml(p.logoutAction)}"><button type="submit" class="quiet" data-testid="logout">Sign out everywhere</button></form>`
+    ? `<form method="post" action="${escapeHtml(p.logoutAction)}"><button type="submit" class="quiet" data-testid="logout">Sign out</button></form>`
     : `<a class="button" href="${escapeHtml(p.loginUrl)}" data-testid="login">Sign in at the hub</a>`
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(site.label)}</title><style>${STYLE}</style></head>

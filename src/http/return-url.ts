@@ -1,3 +1,6 @@
+/** Longest return URL accepted, in characters: more is refused, and members do not bounce with more. */
+export const MAX_RETURN_URL_LENGTH = 2048
+
 /**
  * The absolute URL to send a browser back to, or null when `raw` is not a
  * URL on one of the allowed origins. Never an open redirect: protocol-relative
@@ -12,7 +15,7 @@
  * ```
  */
 export function safeReturnUrl(raw: unknown, allowedOrigins: ReadonlySet<string>, base: string): string | null {
-  if (typeof raw !== 'string' || raw === '' || raw.length > 2048) return null
+  if (typeof raw !== 'string' || raw === '' || raw.length > MAX_RETURN_URL_LENGTH) return null
   // Browsers read "\" as "/" and drop tabs/newlines inside URLs: refuse rather than guess.
   if (/[\\\u0000-\u001f\u007f]/.test(raw) || raw.startsWith('//')) return null
   const relative = raw.startsWith('/')

@@ -5,6 +5,7 @@ import type { RequestHead } from '../http/request-head.js'
 import { redirect } from '../http/respond.js'
 import { safeReturnUrl } from '../http/return-url.js'
 import { isWellFormedId } from '../sessions/ids.js'
+import { resolveLinkedSession } from '../sessions/resolve.js'
 import { fromRecord } from '../sessions/session.js'
 import { adoptSession } from './adopt.js'
 import { bindingOf, NO_COOKIES_FLAG } from './bounce.js'
@@ -48,7 +49,9 @@ export async function accept(ctx: MemberContext, request: RequestHead, url: URL)
   if (!target) {
     // The hub had nothing to give: remember, so this site does not bounce on every page.
     cookies.push(setCookie(ctx.tried, '1', ctx.retryAfterSeconds))
-    if (readCookie(request, ctx.cookies.session.name) !== undefined) cookies.push(...clearSiteCookies(ctx.cookies))
+    // Clear only a cookie whose session is gone: a sync started by any page must not unlink a live one.
+    const held = readCookie(request, ctx.cookies.session.name)
+    if (held !== undefined && !(await resolveLinkedSession(ctx.store, ctx.site, held, ctx.now()))) cookies.push(...clearSiteCookies(ctx.cookies))
     return redirect(back, { 'set-cookie': cookies }, 303)
   }
   cookies.push(...(await adoptSession(ctx, request, fromRecord(target), { via: 'pull', src: payload.src })).cookies)

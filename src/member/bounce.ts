@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readCookie, setCookie } from '../http/cookies.js'
 import { redirect } from '../http/respond.js'
+import { MAX_RETURN_URL_LENGTH } from '../http/return-url.js'
 import { isTopLevelNavigation, type RequestHead } from '../http/request-head.js'
 import { newId } from '../sessions/ids.js'
 import type { MemberContext } from './options.js'
@@ -21,16 +22,35 @@ export const NO_COOKIES_FLAG = 'ss-nocookies'
  *
  * @example
  * ```ts
- * if (shouldBounce(ctx, request, url, { staleCookie: true })) return startPull(ctx, url.pathname + url.search)
+ * if (shouldBounce(ctx, request, url, { staleCookie: true })) return startPull(ctx, returnTarget(ctx, url)!)
  * ```
  */
 export function shouldBounce(ctx: MemberContext, request: RequestHead, url: URL, state: { staleCookie: boolean }): boolean {
   if (ctx.bounce === 'never' || !isTopLevelNavigation(request)) return false
   if (url.searchParams.has(NO_COOKIES_FLAG)) return false
+  // A return the hub would refuse would turn this page into an error page: serve it without a session instead.
+  if (returnTarget(ctx, url) === null) return false
   if (!state.staleCookie && readCookie(request, ctx.tried.name) !== undefined) return false
   // Navigating within this site with no cookie at all: what we set earlier was dropped, cookies are off.
   if (request.headers.get('sec-fetch-site') === 'same-origin' && !request.headers.get('cookie')) return false
   return true
+}
+
+/**
+ * Where a bounce from `url` comes back to: its path and query, made absolute
+ * when the path starts with `//` (relative, that would read as another host
+ * and the hub would refuse it), or null when it is too long for the hub to
+ * take back.
+ *
+ * @example
+ * ```ts
+ * returnTarget(ctx, new URL('https://shop.de/cart?x=1')) // '/cart?x=1'
+ * ```
+ */
+export function returnTarget(ctx: MemberContext, url: URL): string | null {
+  const path = url.pathname + url.search
+  const back = path.startsWith('//') ? ctx.origin + path : path
+  return back.length <= MAX_RETURN_URL_LENGTH ? back : null
 }
 
 /**

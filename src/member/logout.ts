@@ -24,7 +24,8 @@ import type { MemberContext } from './options.js'
 export async function logout(ctx: MemberContext, request: RequestHead, url: URL): Promise<Response> {
   const origin = request.headers.get('origin')
   const fetchSite = request.headers.get('sec-fetch-site')
-  const sameOrigin = origin !== null && origin !== 'null' ? origin === ctx.origin : fetchSite === null || fetchSite === 'same-origin'
+  // As the hub's CSRF check: `Origin: null` (a sandboxed frame) passes only when Sec-Fetch-Site vouches for it.
+  const sameOrigin = origin !== null && origin !== 'null' ? origin === ctx.origin : fetchSite === 'same-origin' || (origin === null && fetchSite === null)
   if (!sameOrigin) throw new SharedSessionError('ERR_CSRF', 'sign-out must be posted from this site', { detail: 'origin' })
   const back = safeReturnUrl(url.searchParams.get('return') ?? '/', ctx.returnOrigins, ctx.origin)
   if (!back) throw new SharedSessionError('ERR_RETURN_URL', 'the return address is not one of the configured sites', { detail: 'return' })

@@ -21,7 +21,7 @@ import type { MemberContext } from './options.js'
  * ```
  */
 export async function push(ctx: MemberContext, request: RequestHead, sealed: string): Promise<Response> {
-  const dest = request.headers.get('sec-fetch-dest')
+  const dest = request.headers.get('sec-fetch-dest') ?? legacyDestination(request)
   if (dest !== null && dest !== 'script') throw new SharedSessionError('ERR_TRANSPORT', `a push is loaded as a script, not as ${dest}`, { detail: 'sec-fetch-dest' })
   if (!ctx.pushEnabled) throw new SharedSessionError('ERR_PUSH_DISABLED', 'the push needs a secure origin (https or *.localhost)')
   const from = requestOrigin(request)
@@ -29,16 +29,39 @@ export async function push(ctx: MemberContext, request: RequestHead, sealed: str
   if (src === undefined || src === ctx.site) {
     throw new SharedSessionError('ERR_PAYLOAD_ORIGIN', 'a push must come from a page of a configured site (Origin/Referer)', { detail: 'referer' })
   }
+  // The browser says this cross-site request has no cookie access (third-party cookies blocked,
+  // Chromium's Sec-Fetch-Storage-Access): our Set-Cookie would be dropped, so link nothing, write
+  // nothing to the store and fire no `session.replaced` for a session the site will never hold.
+  // The pull delivers instead. (Browsers that do not send the header still link an unused link.)
+  if (request.headers.get('sec-fetch-storage-access') === 'none') return script('blocked')
   const payload = await redeemHandoff(ctx.store, ctx.ring, sealed, { dst: ctx.site, sources: new Set([src]), timeoutSeconds: ctx.timeout, now: ctx.now() })
   const target = payload.ref === null ? null : await ctx.store.getSession(payload.ref, ctx.now())
   if (!target) throw new SharedSessionError('ERR_SESSION_NOT_FOUND', 'the pushed session has ended')
   const { cookies, outcome } = await adoptSession(ctx, request, fromRecord(target), { via: 'push', src })
-  const response = new Response(`/* shared-session: ${outcome} */\n`, {
+  const response = script(outcome)
+  for (const cookie of cookies) response.headers.append('set-cookie', cookie)
+  return response
+}
+
+/** The push's tiny script body, never cached. */
+function script(outcome: string): Response {
+  return new Response(`/* shared-session: ${outcome} */\n`, {
     status: 200,
     headers: { 'content-type': 'text/javascript; charset=utf-8', 'x-content-type-options': 'nosniff', ...PRIVATE_HEADERS },
   })
-  for (const cookie of cookies) response.headers.append('set-cookie', cookie)
-  return response
+}
+
+/**
+ * Without Sec-Fetch-Dest (browsers before it), tell a page or an image from
+ * a script by `Accept`: a `<script>` asks for `*\/*`, a navigation for
+ * `text/html`, an `<img>` for `image/…`. Otherwise a link to a push URL in a
+ * post on a configured site would still be the login CSRF in those browsers.
+ */
+function legacyDestination(request: RequestHead): string | null {
+  const accept = (request.headers.get('accept') ?? '').toLowerCase()
+  if (accept.includes('text/html')) return 'document'
+  if (accept.startsWith('image/')) return 'image'
+  return null
 }
 
 /** The origin a request says it comes from: `Origin`, else the `Referer`'s origin. */

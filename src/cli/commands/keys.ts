@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs'
-import { writeConfig, type DeploymentConfig } from '../../config/config-file.js'
+import { readConfig, writeConfig } from '../../config/config-file.js'
 import type { SigningAlgorithm } from '../../keys/config.js'
 import { loadKeyRing } from '../../keys/key-ring.js'
 import { rotateSecret, rotateSigningKeys } from '../../keys/rotate.js'
@@ -16,8 +15,9 @@ import { rotateSecret, rotateSigningKeys } from '../../keys/rotate.js'
  * ```
  */
 export async function keysCommand(action: 'list' | 'rotate', options: { config: string; secret?: boolean; alg?: string; keep?: string }): Promise<void> {
-  // The file itself, without environment overrides: rotation writes it back.
-  const config = JSON.parse(readFileSync(options.config, 'utf8')) as DeploymentConfig
+  // The file itself, without environment overrides (rotation writes it back), but with
+  // readConfig's clear one-line errors for a missing or broken file.
+  const config = readConfig(options.config, {})
   if (action === 'rotate') {
     config.keys = options.secret
       ? rotateSecret(config.keys)
