@@ -11,7 +11,8 @@ export type AdoptOutcome = 'linked' | 'kept' | 'same'
  * Take a session handed over by push, pull or token: link this site to it,
  * unless this site already holds it (`same`) or holds another live session
  * and `alwaysReplace` is off (`kept`, django-shared-session's default: only
- * fill an empty site). Returns the `Set-Cookie` values to send when it
+ * fill an empty site). A signed-in session from the hub (pull, token) always
+ * replaces an anonymous one: a login reaches every site. Returns the `Set-Cookie` values to send when it
  * linked, and fires `session.replaced`.
  *
  * @example
@@ -31,7 +32,11 @@ export async function adoptSession(
   const found = key === undefined ? null : await ctx.store.resolveLink(key, now)
   const current = found && found.link.site === ctx.site ? found : null
   if (current?.session.id === target.id) return { cookies: [], outcome: 'same' }
-  if (current && !ctx.alwaysReplace) return { cookies: [], outcome: 'kept' }
+  // alwaysReplace off keeps a live session, except that a sign-in arriving from the hub (a pull
+  // bound to this browser, or the hub's own token) beats an anonymous session: a login must reach
+  // every site. Never by push: a push is only as trustworthy as the page that embedded it.
+  const signIn = how.via !== 'push' && current !== null && current.session.user === null && target.user !== null
+  if (current && !ctx.alwaysReplace && !signIn) return { cookies: [], outcome: 'kept' }
   if (current) await ctx.store.deleteLink(key!)
   const value = await linkSite(ctx.store, target, ctx.site, now, how.via)
   ctx.events.emit('session.replaced', { site: ctx.site, src: how.src, dst: ctx.site, wasEmpty: current === null, via: how.via })

@@ -62,7 +62,6 @@ describe('login walk', () => {
 
   test(
     'a member holding its own anonymous session (alwaysReplace off) is logged in by the walk too',
-    { todo: 'adoptSession keeps any live session when alwaysReplace is off, so the walk leaves the member anonymous' },
     async () => {
       // anonymous sharing off: shop's cart session is local, the hub never had it, so login cannot rotate it away.
       const d = await createDeployment({ hub: { anonymous: false } })

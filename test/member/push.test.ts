@@ -261,6 +261,17 @@ describe('push: the fast path', () => {
     assert.deepEqual(d.replaced, [])
   })
 
+  test('alwaysReplace off: a pushed signed-in session never replaces an anonymous one (only the hub may: pull, token)', async () => {
+    const d = await createDeployment()
+    const victim = d.browser()
+    const anonymous = await d.seedSession(victim, 'shop', { data: { cart: ['teapot'] } })
+    const { url } = await attackerPushUrl(d, 'forum', 'shop')
+    const response = await victim.request(url, { kind: 'script', from: ORIGINS.forum })
+    assert.equal(await response.text(), '/* shared-session: kept */\n')
+    assert.equal((await d.sessionOf(victim, 'shop'))?.id, anonymous, "the attacker's signed-in session was not planted")
+    assert.deepEqual(d.replaced, [])
+  })
+
   test('alwaysReplace off: a push of the session the site already holds is "same" and sets nothing', async () => {
     const d = await createDeployment()
     const alice = d.browser()
