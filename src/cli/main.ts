@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
-import { demoCommand } from './commands/demo.js'
-import { doctorCommand } from './commands/doctor.js'
-import { initCommand } from './commands/init.js'
-import { keysCommand } from './commands/keys.js'
-import { serveCommand } from './commands/serve.js'
-import { sessionsCommand } from './commands/sessions.js'
-import { usersCommand } from './commands/users.js'
 import { fail } from './fail.js'
+
+// Each command is loaded when it runs, so `--help` and small commands start fast.
+const demoCommand = async (o: Parameters<typeof import('./commands/demo.js').demoCommand>[0]) => (await import('./commands/demo.js')).demoCommand(o)
+const initCommand = async (o: Parameters<typeof import('./commands/init.js').initCommand>[0]) => (await import('./commands/init.js')).initCommand(o)
+const serveCommand = async (o: Parameters<typeof import('./commands/serve.js').serveCommand>[0]) => (await import('./commands/serve.js')).serveCommand(o)
+const doctorCommand = async (o: Parameters<typeof import('./commands/doctor.js').doctorCommand>[0]) => (await import('./commands/doctor.js')).doctorCommand(o)
+const usersCommand = async (...a: Parameters<typeof import('./commands/users.js').usersCommand>) => (await import('./commands/users.js')).usersCommand(...a)
+const sessionsCommand = async (...a: Parameters<typeof import('./commands/sessions.js').sessionsCommand>) => (await import('./commands/sessions.js')).sessionsCommand(...a)
+const keysCommand = async (...a: Parameters<typeof import('./commands/keys.js').keysCommand>) => (await import('./commands/keys.js')).keysCommand(...a)
 
 const CONFIG = ['-c, --config <file>', 'configuration file', 'shared-session.json'] as const
 
