@@ -162,7 +162,13 @@ Versions: ${versions(['express', 'express-session', 'connect-redis', 'redis', 'f
 
 Ratios come from one run on one machine: compare them, not the absolute numbers, across machines.
 `
-  writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), md)
+  // Keep the sections other runs wrote (`--scale`, `npm run soak`): this run replaces only its own.
+  const path = new URL('../docs/benchmarks.md', import.meta.url)
+  let kept = ''
+  try {
+    kept = readFileSync(path, 'utf8').match(/\n## (Scale|Soak)[\s\S]*$/)?.[0] ?? ''
+  } catch {}
+  writeFileSync(path, md + kept)
   console.log('wrote docs/benchmarks.md')
 } finally {
   for (const r of running) r.child.kill()
