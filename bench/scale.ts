@@ -72,7 +72,8 @@ const section = `\n## Scale: sessions in Redis\n\n\`npm run bench -- --scale\`, 
 const path = new URL('../docs/benchmarks.md', import.meta.url)
 let doc = ''
 try {
-  doc = readFileSync(path, 'utf8').replace(/\n## Scale: sessions in Redis[\s\S]*$/, '')
+  // Replace an older Scale section (up to the next "## " heading or the end); keep the rest.
+  doc = readFileSync(path, 'utf8').replace(/\n## Scale: sessions in Redis\n[\s\S]*?(?=\n## |$)/, '\n').replace(/\n+$/, '\n')
 } catch {}
 writeFileSync(path, `${doc || '# Benchmarks\n'}${section}`)
 console.log('wrote docs/benchmarks.md (scale section)')
