@@ -26,18 +26,12 @@ export type CookieWorld = 'third-party-allowed' | 'third-party-blocked'
  */
 export async function openBrowser(world: CookieWorld): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'ss-profile-'))
-  if (world === 'third-party-allowed') {
-    mkdirSync(join(dir, 'Default'))
-    writeFileSync(join(dir, 'Default', 'Preferences'), JSON.stringify({ profile: { cookie_controls_mode: 0, block_third_party_cookies: false } }))
-  }
+  // Preferences written before the first launch: one Chromium start per profile.
+  // A fresh profile blocks third-party cookies already; say so explicitly rather than rely on a default.
+  const allowed = world === 'third-party-allowed'
+  mkdirSync(join(dir, 'Default'))
+  writeFileSync(join(dir, 'Default', 'Preferences'), JSON.stringify({ profile: { cookie_controls_mode: allowed ? 0 : 1, block_third_party_cookies: !allowed } }))
   const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: ARGS, headless: true })
-  if (world === 'third-party-blocked') {
-    // A fresh persistent profile blocks them already; say so explicitly so the test does not depend on a default.
-    await context.close()
-    writeFileSync(join(dir, 'Default', 'Preferences'), JSON.stringify({ profile: { cookie_controls_mode: 1, block_third_party_cookies: true } }))
-    const blocked = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: ARGS, headless: true })
-    return { context: blocked, close: () => closeAndRemove(blocked, dir) }
-  }
   return { context, close: () => closeAndRemove(context, dir) }
 }
 
