@@ -9,8 +9,9 @@
  *   npm run bench -- --scale           1 million sessions in Redis (see scale.ts)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import autocannon from 'autocannon'
 import { generateKeysConfig } from '../src/keys/generate.js'
@@ -18,6 +19,7 @@ import { loadKeyRing } from '../src/keys/key-ring.js'
 import { sealHandoff } from '../src/handoff/seal.js'
 import { CASES, type BenchCase } from './cases.js'
 import { loaderBytes } from './loader-size.js'
+import { summarizeProfile } from './profile-summary.js'
 
 const args = process.argv.slice(2)
 const flag = (name: string, fallback: string) => {
@@ -32,6 +34,9 @@ const ROUNDS = Number(flag('rounds', '3'))
 const DURATION = Number(flag('duration', '4'))
 const CONNECTIONS = Number(flag('connections', '50'))
 const only = flag('only', '')
+/** With --profile, servers run under `node --cpu-prof` and the report says where each case's time goes. */
+const PROFILE = args.includes('--profile')
+const profileDir = mkdtempSync(join(tmpdir(), 'ss-bench-prof-'))
 const cases = only ? CASES.filter((c) => only.split(',').includes(c.id)) : CASES
 if (!cases.some((c) => c.id === 'bare')) cases.unshift(CASES.find((c) => c.id === 'bare')!)
 
@@ -58,7 +63,9 @@ interface Running {
 
 async function start(c: BenchCase, port: number): Promise<Running> {
   const env = { ...process.env, ...c.env, BENCH_PORT: String(port), BENCH_KEYS: JSON.stringify(keysConfig), BENCH_PREFIX: `bench:${c.id}:${process.pid}:` }
-  const cmd = [process.execPath, '--import', 'tsx', new URL(`./servers/${c.server}`, import.meta.url).pathname]
+  // One folder per case: the tsx loader's worker thread writes a profile of its own beside the main thread's.
+  const profiling = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, c.id)] : []
+  const cmd = [process.execPath, ...profiling, '--import', 'tsx', new URL(`./servers/${c.server}`, import.meta.url).pathname]
   const child = hasTaskset ? spawn('taskset', ['-c', '0', ...cmd], { env, stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(cmd[0]!, cmd.slice(1), { env, stdio: ['ignore', 'pipe', 'inherit'] })
   const extra = await new Promise<Record<string, string>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${c.id}: no READY within 30 s`)), 30_000)
@@ -109,7 +116,9 @@ try {
     for (const r of running) {
       const result = await measure(r, DURATION)
       const list = samples.get(r.c.id) ?? []
-      list.push({ rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: result.non2xx })
+      // Redirects are the pull's answer; only 4xx/5xx and socket errors count against a case.
+      const failed = Object.entries(result.statusCodeStats ?? {}).reduce((n, [code, stat]) => (Number(code) >= 400 ? n + (stat as { count: number }).count : n), 0)
+      list.push({ rps: result.requests.average, p99: result.latency.p99, errors: result.errors + result.timeouts, non2xx: failed })
       samples.set(r.c.id, list)
       process.stdout.write(`  round ${round} ${r.c.id.padEnd(22)} ${Math.round(result.requests.average).toString().padStart(7)} req/s  p99 ${result.latency.p99} ms\n`)
     }
@@ -166,12 +175,29 @@ Ratios come from one run on one machine: compare them, not the absolute numbers,
   const path = new URL('../docs/benchmarks.md', import.meta.url)
   let kept = ''
   try {
-    kept = readFileSync(path, 'utf8').match(/\n## (Scale|Soak)[\s\S]*$/)?.[0] ?? ''
+    kept = readFileSync(path, 'utf8').match(/\n## (Scale|Soak|Profiles)[\s\S]*$/)?.[0] ?? ''
   } catch {}
   writeFileSync(path, md + kept)
   console.log('wrote docs/benchmarks.md')
+  if (PROFILE) {
+    // Servers write their profile on a clean exit (SIGTERM handler in servers/common.ts).
+    await Promise.all(running.map((r) => new Promise((resolve) => (r.child.once('exit', resolve), r.child.kill('SIGTERM')))))
+    const sections = running
+      .filter((r) => r.c.id !== 'bare')
+      .map((r) => `### ${r.c.label}\n\n${summarizeProfile(mainThreadProfile(join(profileDir, r.c.id)))}\n`)
+    const path = new URL('../docs/benchmarks.md', import.meta.url)
+    const doc = readFileSync(path, 'utf8').replace(/\n## Profiles\n[\s\S]*?(?=\n## |$)/, '\n').replace(/\n+$/, '\n')
+    writeFileSync(path, `${doc}\n## Profiles\n\n\`npm run bench -- ${args.join(' ')}\`: each server under \`node --cpu-prof\` for the whole run; self time by function (the load generator excluded).\n\n${sections.join('\n')}`)
+    console.log('wrote the Profiles section of docs/benchmarks.md')
+  }
 } finally {
   for (const r of running) r.child.kill()
+}
+
+/** The main thread's profile in a folder of profiles: the largest one. */
+function mainThreadProfile(dir: string): string {
+  const files = readdirSync(dir).map((f) => join(dir, f))
+  return files.sort((a, b) => statSync(b).size - statSync(a).size)[0]!
 }
 
 function require_(name: string): unknown {

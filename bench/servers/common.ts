@@ -7,6 +7,9 @@ import type { KeysConfig } from '../../src/keys/config.js'
 import { loadKeyRing, type KeyRing } from '../../src/keys/key-ring.js'
 
 export const PORT = Number(process.env.BENCH_PORT ?? 0)
+
+// A clean exit on SIGTERM, so `node --cpu-prof` writes its profile.
+process.on('SIGTERM', () => process.exit(0))
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 /** A Redis key prefix of this server's own, so cases never share keys. */
 export const PREFIX = process.env.BENCH_PREFIX ?? `bench:${process.pid}:`

@@ -15,6 +15,20 @@ export interface RequestHead {
 }
 
 /**
+ * A request with its body: what the hub's handlers need. A Fetch `Request`
+ * is one; the Node adapter passes a light object instead (no `Headers`, no
+ * `AbortSignal`), which matters on hot paths such as forward-auth.
+ *
+ * @example
+ * ```ts
+ * const form = new URLSearchParams(await request.text())
+ * ```
+ */
+export interface RequestWithBody extends RequestHead {
+  text(): Promise<string>
+}
+
+/**
  * True for a top-level GET navigation by a browser, the only request a
  * middleware may answer with a redirect through the hub: never a POST,
  * never `fetch()`/XHR, never a subresource, never a crawler.

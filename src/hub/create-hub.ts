@@ -13,6 +13,7 @@ import { refresh } from './refresh.js'
 import { pull } from './pull.js'
 import { createMember, type Member } from '../member/create-member.js'
 import type { Emitter } from '../events/emitter.js'
+import type { RequestWithBody } from '../http/request-head.js'
 
 /**
  * The hub: a Web-standard `fetch(request) → Response` handler for central
@@ -32,10 +33,10 @@ export interface Hub {
   events: Emitter
   /** The hub as a member of its own deployment: its pages can read `session` through it. */
   member: Member
-  fetch(request: Request, info?: ConnectionInfo): Promise<Response>
+  fetch(request: RequestWithBody, info?: ConnectionInfo): Promise<Response>
 }
 
-type Route = (ctx: HubContext, request: Request, info: ConnectionInfo) => Promise<Response> | Response
+type Route = (ctx: HubContext, request: RequestWithBody, info: ConnectionInfo) => Promise<Response> | Response
 
 const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/': { GET: home },
@@ -98,7 +99,7 @@ export function createHub(options: HubOptions): Hub {
   }
 }
 
-function isNavigation(request: Request): boolean {
+function isNavigation(request: RequestWithBody): boolean {
   return request.headers.get('sec-fetch-mode') === 'navigate' || (request.headers.get('accept') ?? '').includes('text/html')
 }
 

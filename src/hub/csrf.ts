@@ -3,6 +3,7 @@ import { SharedSessionError } from '../errors/shared-session-error.js'
 import { readCookie, setCookie } from '../http/cookies.js'
 import { isWellFormedId } from '../sessions/ids.js'
 import type { HubContext } from './options.js'
+import type { RequestWithBody } from '../http/request-head.js'
 
 /**
  * The CSRF token for the hub's forms, and the `Set-Cookie` to send when the
@@ -15,7 +16,7 @@ import type { HubContext } from './options.js'
  * const { token, cookie } = csrfForForm(ctx, request)
  * ```
  */
-export function csrfForForm(ctx: HubContext, request: Request): { token: string; cookie?: string } {
+export function csrfForForm(ctx: HubContext, request: RequestWithBody): { token: string; cookie?: string } {
   const existing = readCookie(request, ctx.csrfCookie.name)
   if (isWellFormedId(existing)) return { token: sign(ctx, existing) }
   const fresh = randomBytes(32).toString('base64url')
@@ -35,7 +36,7 @@ export function csrfForForm(ctx: HubContext, request: Request): { token: string;
  */
 export function checkCsrf(
   ctx: HubContext,
-  request: Request,
+  request: RequestWithBody,
   formToken: unknown,
   rule: { origins: ReadonlySet<string>; requireToken: boolean },
 ): void {

@@ -5,6 +5,7 @@ import { safeReturnUrl } from '../http/return-url.js'
 import { assertNotRevoked, storeRevocationCheck } from '../tokens/revocation.js'
 import { userHeaders } from '../tokens/user-headers.js'
 import type { HubContext } from './options.js'
+import type { RequestWithBody } from '../http/request-head.js'
 
 /**
  * GET /forward-auth: for reverse proxies (nginx `auth_request`, Traefik
@@ -20,7 +21,7 @@ import type { HubContext } from './options.js'
  * location = /_auth { internal; proxy_pass http://hub/forward-auth; }
  * ```
  */
-export async function forwardAuth(ctx: HubContext, request: Request): Promise<Response> {
+export async function forwardAuth(ctx: HubContext, request: RequestWithBody): Promise<Response> {
   const bearer = request.headers.get('authorization')?.match(/^Bearer ([A-Za-z0-9._-]+)$/)?.[1]
   const token = bearer ?? (ctx.tokenCookie ? readCookie(request, ctx.tokenCookie.name) : undefined)
   const now = ctx.now()
@@ -35,7 +36,7 @@ export async function forwardAuth(ctx: HubContext, request: Request): Promise<Re
   }
 }
 
-function unauthorized(ctx: HubContext, request: Request, code: string): Response {
+function unauthorized(ctx: HubContext, request: RequestWithBody, code: string): Response {
   const url = new URL(request.url)
   if (url.searchParams.get('redirect') === '1') {
     const h = request.headers

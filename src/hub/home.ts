@@ -4,6 +4,7 @@ import { csrfForForm } from './csrf.js'
 import type { HubContext } from './options.js'
 import { homePage } from './pages/home-page.js'
 import { hubSession } from './request.js'
+import type { RequestWithBody } from '../http/request-head.js'
 
 /**
  * GET /: who is signed in at the hub, with sign-out buttons.
@@ -13,7 +14,7 @@ import { hubSession } from './request.js'
  * if (path === '/' && request.method === 'GET') return home(ctx, request)
  * ```
  */
-export async function home(ctx: HubContext, request: Request): Promise<Response> {
+export async function home(ctx: HubContext, request: RequestWithBody): Promise<Response> {
   const session = await hubSession(ctx, request)
   if (session) await touchSession(ctx.store, ctx.policy, session, ctx.now())
   const { token, cookie } = csrfForForm(ctx, request)

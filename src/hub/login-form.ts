@@ -3,6 +3,7 @@ import { csrfForForm } from './csrf.js'
 import type { HubContext } from './options.js'
 import { loginPage } from './pages/login-page.js'
 import { returnTo } from './return-to.js'
+import type { RequestWithBody } from '../http/request-head.js'
 
 /**
  * GET /login: the sign-in form, with a CSRF token and the validated return URL.
@@ -12,7 +13,7 @@ import { returnTo } from './return-to.js'
  * if (path === '/login' && request.method === 'GET') return showLoginForm(ctx, request)
  * ```
  */
-export function showLoginForm(ctx: HubContext, request: Request): Response {
+export function showLoginForm(ctx: HubContext, request: RequestWithBody): Response {
   const back = returnTo(ctx, new URL(request.url).searchParams.get('return'))
   return renderLoginForm(ctx, request, { returnTo: back, error: null, username: '', status: 200 })
 }
@@ -27,7 +28,7 @@ export function showLoginForm(ctx: HubContext, request: Request): Response {
  */
 export function renderLoginForm(
   ctx: HubContext,
-  request: Request,
+  request: RequestWithBody,
   p: { returnTo: string | null; error: string | null; username: string; status: number; headers?: Record<string, string> },
 ): Response {
   const { token, cookie } = csrfForForm(ctx, request)

@@ -11,6 +11,7 @@ import { clientAddress, hubSession, readForm } from './request.js'
 import { returnTo } from './return-to.js'
 import { tokenCookieFor } from './token-cookie.js'
 import { syncUrl } from './pull.js'
+import type { RequestWithBody } from '../http/request-head.js'
 
 /** The one message for every failed login: it never says which part was wrong. */
 export const LOGIN_FAILED = 'Wrong username or password.'
@@ -25,7 +26,7 @@ export const LOGIN_FAILED = 'Wrong username or password.'
  * if (path === '/login' && request.method === 'POST') return submitLogin(ctx, request, info)
  * ```
  */
-export async function submitLogin(ctx: HubContext, request: Request, info: ConnectionInfo): Promise<Response> {
+export async function submitLogin(ctx: HubContext, request: RequestWithBody, info: ConnectionInfo): Promise<Response> {
   const form = await readForm(request)
   checkCsrf(ctx, request, form.get('csrf'), { origins: new Set([ctx.origin]), requireToken: true })
   const back = returnTo(ctx, form.get('return'))

@@ -6,6 +6,7 @@ import { HUB_SITE, type HubContext } from './options.js'
 import { hubSession, readForm } from './request.js'
 import { returnTo } from './return-to.js'
 import { clearSiteCookies } from '../sites/site-cookies.js'
+import type { RequestWithBody } from '../http/request-head.js'
 
 /**
  * POST /logout and POST /logout/everywhere: destroy the global session (so
@@ -18,7 +19,7 @@ import { clearSiteCookies } from '../sites/site-cookies.js'
  * if (path === '/logout' && request.method === 'POST') return logout(ctx, request, { everywhere: false })
  * ```
  */
-export async function logout(ctx: HubContext, request: Request, options: { everywhere: boolean }): Promise<Response> {
+export async function logout(ctx: HubContext, request: RequestWithBody, options: { everywhere: boolean }): Promise<Response> {
   const form = await readForm(request)
   checkCsrf(ctx, request, form.get('csrf'), { origins: ctx.returnOrigins, requireToken: false })
   const back = returnTo(ctx, form.get('return'))

@@ -8,6 +8,7 @@ import { isWellFormedId } from '../sessions/ids.js'
 import { linkSite } from '../sessions/link.js'
 import { HUB_SITE, type HubContext } from './options.js'
 import { hubSession } from './request.js'
+import type { RequestWithBody } from '../http/request-head.js'
 
 /**
  * GET /pull?dst=…&bind=…&return=…[&walk=…]: the hub's half of the pull. The
@@ -23,7 +24,7 @@ import { hubSession } from './request.js'
  * // shop.de → 302 https://auth.shop.com/pull?dst=shop-de&bind=Qm9…&return=%2Fcart
  * ```
  */
-export async function pull(ctx: HubContext, request: Request): Promise<Response> {
+export async function pull(ctx: HubContext, request: RequestWithBody): Promise<Response> {
   const dest = request.headers.get('sec-fetch-dest')
   if (dest !== null && dest !== 'document') throw new SharedSessionError('ERR_TRANSPORT', `a pull is a page navigation, not ${dest}`, { detail: 'sec-fetch-dest' })
   const url = new URL(request.url)

@@ -5,6 +5,7 @@ import type { HubContext } from './options.js'
 import { hubSession } from './request.js'
 import { returnTo } from './return-to.js'
 import { tokenCookieFor } from './token-cookie.js'
+import type { RequestWithBody } from '../http/request-head.js'
 
 /**
  * GET /refresh?return=URL: while the hub session lives, re-issue the token
@@ -17,7 +18,7 @@ import { tokenCookieFor } from './token-cookie.js'
  * // a member whose token expired:  302 → https://auth.acme.com/refresh?return=https://forum.acme.com/t/1
  * ```
  */
-export async function refresh(ctx: HubContext, request: Request): Promise<Response> {
+export async function refresh(ctx: HubContext, request: RequestWithBody): Promise<Response> {
   const url = new URL(request.url)
   const back = returnTo(ctx, url.searchParams.get('return'))
   const session = await hubSession(ctx, request)

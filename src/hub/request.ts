@@ -2,6 +2,7 @@ import { readCookie } from '../http/cookies.js'
 import { resolveCookie } from '../sessions/resolve.js'
 import type { GlobalSession } from '../sessions/session.js'
 import { HUB_SITE, type HubContext } from './options.js'
+import type { RequestWithBody } from '../http/request-head.js'
 
 /**
  * The global session behind the hub's own cookie, or null.
@@ -11,7 +12,7 @@ import { HUB_SITE, type HubContext } from './options.js'
  * const session = await hubSession(ctx, request)
  * ```
  */
-export function hubSession(ctx: HubContext, request: Request): Promise<GlobalSession | null> {
+export function hubSession(ctx: HubContext, request: RequestWithBody): Promise<GlobalSession | null> {
   return resolveCookie(ctx.store, HUB_SITE, readCookie(request, ctx.cookies.session.name), ctx.now())
 }
 
@@ -24,7 +25,7 @@ export function hubSession(ctx: HubContext, request: Request): Promise<GlobalSes
  * const address = clientAddress(ctx, request, info.clientAddress)
  * ```
  */
-export function clientAddress(ctx: HubContext, request: Request, peer: string): string {
+export function clientAddress(ctx: HubContext, request: RequestWithBody, peer: string): string {
   if (!ctx.trustProxy) return peer
   const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim()
   return forwarded || peer
@@ -39,7 +40,7 @@ export function clientAddress(ctx: HubContext, request: Request, peer: string): 
  * form.get('username')
  * ```
  */
-export async function readForm(request: Request): Promise<URLSearchParams> {
+export async function readForm(request: RequestWithBody): Promise<URLSearchParams> {
   const type = request.headers.get('content-type') ?? ''
   if (!type.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams()
   try {

@@ -64,7 +64,7 @@ export function createMember(options: MemberOptions): Member {
       const found = await resolveLinkedSession(ctx.store, ctx.site, held, now)
       if (found) {
         await touchSession(ctx.store, ctx.policy, found.session, now)
-        return { value: new MemberSession(ctx, found.session, found.link.via, sink) }
+        return { value: new MemberSession(ctx, found.session, found.link.via, sink, readCookie(request, ctx.pushed.name)) }
       }
       const fromToken = await sessionFromToken(ctx, request)
       if (fromToken && sink) {

@@ -89,6 +89,8 @@ export interface MemberContext {
   cookies: SiteCookies
   state: CookieSpec
   tried: CookieSpec
+  /** Which session this site's pages last pushed, so the loader runs once per session, not per page view. */
+  pushed: CookieSpec
   token: { cookie: string; verify: ReturnType<typeof createTokenVerifier> } | null
   events: Emitter
   now: () => number
@@ -144,6 +146,7 @@ export function resolveMemberOptions(options: MemberOptions): MemberContext {
     cookies: siteCookies(secure),
     state: { name: prefixed('ss-state'), secure, sameSite: 'lax' },
     tried: { name: prefixed('ss-tried'), secure, sameSite: 'lax' },
+    pushed: { name: prefixed('ss-pushed'), secure, sameSite: 'lax' },
     token: options.token
       ? { cookie: tokenCookieName(secure), verify: createTokenVerifier({ audience: options.token.audience, issuer: options.token.issuer ?? hubOrigin }) }
       : null,

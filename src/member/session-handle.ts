@@ -1,5 +1,7 @@
 import type { ResponseSink } from '../adapters/middleware.js'
 import { SharedSessionError } from '../errors/shared-session-error.js'
+import { createHash } from 'node:crypto'
+import { setCookie } from '../http/cookies.js'
 import { clearSiteCookies, setSiteCookies } from '../sites/site-cookies.js'
 import { createSession } from '../sessions/create.js'
 import { destroySession, destroyUserSessions } from '../sessions/destroy.js'
@@ -29,11 +31,15 @@ export class MemberSession {
   #session: GlobalSession | null
   #via: LinkVia | null
 
-  constructor(ctx: MemberContext, session: GlobalSession | null, via: LinkVia | null, sink: ResponseSink | undefined) {
+  #pushed: string | undefined
+
+  /** `pushed` is the request's push marker cookie: which session this site last pushed. */
+  constructor(ctx: MemberContext, session: GlobalSession | null, via: LinkVia | null, sink: ResponseSink | undefined, pushed?: string) {
     this.#ctx = ctx
     this.#session = session
     this.#via = via
     this.#sink = sink
+    this.#pushed = pushed
   }
 
   /** The global session id, or null while the visitor has none. */
@@ -93,13 +99,22 @@ export class MemberSession {
 
   /**
    * The push loader for this page: script tags that share this session with
-   * every other site where third-party cookies allow it. Also marks the
-   * response `private, no-store`: a page carrying payloads must never sit in
-   * a shared cache.
+   * every other site where third-party cookies allow it. Once per session:
+   * after a page carried it, this site's later pages carry nothing until the
+   * session changes (login, logout), so browsers that refuse the push cookie
+   * do not cost a store write per page view. Marks the response
+   * `private, no-store`: a page carrying payloads must never sit in a shared cache.
    */
   loader(): string {
-    const tags = loaderTags(this.#ctx, this.id)
-    if (tags) this.#sink?.setHeader('cache-control', 'private, no-store')
+    const session = this.#session
+    if (!session || !this.#sink) return ''
+    const marker = pushMarker(session.id)
+    if (this.#pushed === marker) return ''
+    const tags = loaderTags(this.#ctx, session.id)
+    if (!tags) return ''
+    this.#sink.setHeader('cache-control', 'private, no-store')
+    this.#sink.setCookie(setCookie(this.#ctx.pushed, marker, (session.absoluteExpiresAt - this.#ctx.now()) / 1000))
+    this.#pushed = marker
     return tags
   }
 
@@ -115,4 +130,9 @@ export class MemberSession {
     this.#ctx.events.emit('session.created', { site: this.#ctx.site, sessionId: session.id })
     return session
   }
+}
+
+/** Names a session without revealing its id (the id is a reference the store trusts). */
+function pushMarker(sessionId: string): string {
+  return createHash('sha256').update(`pushed:${sessionId}`).digest('base64url').slice(0, 22)
 }

@@ -148,6 +148,25 @@ describe('redis store', () => {
     }
   })
 
+  test('a session hash does not grow with its links: reading it costs the same with 1 link or 500', async () => {
+    const prefix = freshPrefix()
+    const store = createRedisStore({ url, prefix })
+    try {
+      const now = Date.now()
+      const record = makeRecord({ data: { cart: '["teapot"]' } })
+      await store.insertSession(record)
+      await store.insertLink(randomId(), { sessionId: record.id, site: 'shop', via: 'new', createdAt: now, expiresAt: record.absoluteExpiresAt })
+      const fieldsWithOne = await admin.hlen(`${prefix}s:${record.id}`)
+      for (let i = 0; i < 500; i++) await store.insertLink(randomId(), { sessionId: record.id, site: 'shop', via: 'push', createdAt: now, expiresAt: record.absoluteExpiresAt })
+      assert.equal(await admin.hlen(`${prefix}s:${record.id}`), fieldsWithOne)
+      assert.equal(await admin.scard(`${prefix}sl:${record.id}`), 501, 'the links are listed in their own set')
+      assert.equal(await store.deleteSession(record.id), true)
+      assert.deepEqual(await keysUnder(prefix), [], 'deleting the session takes all 501 links and the set with it')
+    } finally {
+      await store.close()
+    }
+  })
+
   test('keys carry native expiry: a session at min(idle, absolute), moved by touch; a link at its own', async () => {
     const prefix = freshPrefix()
     const store = createRedisStore({ url, prefix })

@@ -6,7 +6,7 @@ import { sendResponse } from './send-response.js'
 
 export { toNodeListener, type ConnectionInfo, type FetchHandler } from './listener.js'
 export { sendResponse } from './send-response.js'
-export { toRequest } from './to-request.js'
+export { nodeRequestWithBody, toRequest } from './to-request.js'
 export { nodeRequestHead } from './request-head.js'
 
 /**

@@ -1,7 +1,8 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
 import { errorResponse } from '../../http/respond.js'
+import type { RequestWithBody } from '../../http/request-head.js'
 import { sendResponse } from './send-response.js'
-import { toRequest } from './to-request.js'
+import { nodeRequestWithBody, toRequest } from './to-request.js'
 
 /** What a Web-standard handler learns about the connection besides the Request. */
 export interface ConnectionInfo {
@@ -9,8 +10,8 @@ export interface ConnectionInfo {
   clientAddress: string
 }
 
-/** A Web-standard handler: a Request in, a Response out. */
-export type FetchHandler = (request: Request, info: ConnectionInfo) => Promise<Response>
+/** A Web-standard handler: a request (a Fetch `Request` or the adapter's light one) in, a Response out. */
+export type FetchHandler = (request: RequestWithBody, info: ConnectionInfo) => Promise<Response>
 
 /**
  * A `node:http` request listener that runs a Web-standard handler. Anything
@@ -31,7 +32,7 @@ export function toNodeListener(handler: FetchHandler, options: { origin?: string
 async function handle(handler: FetchHandler, req: IncomingMessage, res: ServerResponse, origin?: string): Promise<void> {
   let response: Response
   try {
-    const request = await toRequest(req, origin)
+    const request = origin ? nodeRequestWithBody(req, origin) : await toRequest(req)
     response = await handler(request, { clientAddress: req.socket.remoteAddress ?? 'unknown' })
   } catch (err) {
     response = errorResponse(err)

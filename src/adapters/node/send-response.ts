@@ -18,7 +18,8 @@ export async function sendResponse(res: ServerResponse, response: Response): Pro
   const cookies = response.headers.getSetCookie()
   if (cookies.length > 0) res.appendHeader('set-cookie', cookies)
   const body = response.body ? Buffer.from(await response.arrayBuffer()) : null
-  if (body) headers['content-length'] = String(body.length)
+  // An explicit length, even 0, lets Node send headers and body in one write instead of chunked.
+  if (response.status !== 204 && response.status !== 304) headers['content-length'] = String(body?.length ?? 0)
   res.writeHead(response.status, headers)
   res.end(body)
 }

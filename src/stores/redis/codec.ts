@@ -10,16 +10,6 @@ import type { LinkRecord, LinkVia, SessionRecord, SessionUser } from '../store.j
  */
 export const DATA_FIELD = 'd:'
 /**
- * Each link of a session is remembered in its hash as `l:{hash}`, so deleting the session can find it.
- *
- * @example
- * ```ts
- * await scripts.deleteLink(linkKey, prefix, LINK_FIELD + hash)
- * ```
- */
-export const LINK_FIELD = 'l:'
-
-/**
  * The hash fields of a new session, as the flat field/value list HSET takes.
  *
  * @example

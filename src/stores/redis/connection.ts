@@ -37,6 +37,9 @@ export function createRedisClient({ url, commandTimeoutMs, connectTimeoutMs }: C
     commandTimeout: commandTimeoutMs,
     connectTimeout: connectTimeoutMs,
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 5), 1000),
+    // Commands issued in the same tick by concurrent requests go out in one write:
+    // far fewer syscalls and round trips under load, no change for a lone request.
+    enableAutoPipelining: true,
   })
   client.on('error', () => {})
   return client

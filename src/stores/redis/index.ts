@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis'
 import { SharedSessionError } from '../../errors/shared-session-error.js'
 import type { SessionRecord, SessionStore, StoreCounts } from '../store.js'
 import { guardStore } from '../unavailable.js'
-import { DATA_FIELD, LINK_FIELD, fieldsToLink, fieldsToSession, sessionToFields } from './codec.js'
+import { DATA_FIELD, fieldsToLink, fieldsToSession, sessionToFields } from './codec.js'
 import { createRedisClient, readiness } from './connection.js'
 import { defineScripts } from './scripts.js'
 
@@ -89,6 +89,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
 
   const key = {
     session: (id: string) => `${prefix}s:${id}`,
+    sessionLinks: (id: string) => `${prefix}sl:${id}`,
     link: (hash: string) => `${prefix}l:${hash}`,
     user: (sub: string) => `${prefix}u:${sub}`,
     nonce: (nonce: string) => `${prefix}n:${nonce}`,
@@ -145,13 +146,13 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
       }),
 
     touchSession: (id, lastSeenAt, idleExpiresAt) =>
-      guard('touchSession', async () => (await scripts.touchSession(key.session(id), String(lastSeenAt), String(idleExpiresAt))) === 1),
+      guard('touchSession', async () => (await scripts.touchSession(key.session(id), key.sessionLinks(id), String(lastSeenAt), String(idleExpiresAt))) === 1),
 
     insertLink: (hash, link) =>
       guard('insertLink', async () => {
         await scripts.insertLink(
-          key.link(hash), key.session(link.sessionId),
-          LINK_FIELD + hash, link.sessionId, link.site, String(link.createdAt), String(link.expiresAt), link.via,
+          key.link(hash), key.session(link.sessionId), key.sessionLinks(link.sessionId),
+          hash, link.sessionId, link.site, String(link.createdAt), String(link.expiresAt), link.via,
         )
       }),
 
@@ -164,7 +165,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
         return link === null || session === null ? null : { link, session }
       }),
 
-    deleteLink: (hash) => guard('deleteLink', async () => (await scripts.deleteLink(key.link(hash), prefix, LINK_FIELD + hash)) === 1),
+    deleteLink: (hash) => guard('deleteLink', async () => (await scripts.deleteLink(key.link(hash), prefix, hash)) === 1),
 
     listUserSessions: (sub, now) =>
       guard('listUserSessions', async () => {

@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis'
 
 /**
- * Deletes one session with its links and its user-index entry. Shared by the
+ * Deletes one session with its links and its user-index entry. A session's
+ * links are listed in a set of their own (`sl:{id}`), never in the session
+ * hash: reading a session must cost the same however many links it has. Shared by the
  * scripts that delete sessions, so "links die with their session" is written
  * once. A link is only deleted if it still points at this session.
  *
@@ -11,14 +13,13 @@ import type { Redis } from 'ioredis'
 const DELETE_SESSION_LUA = `
 local function delete_session(prefix, id)
   local key = prefix .. 's:' .. id
-  local fields = redis.call('HKEYS', key)
-  if #fields == 0 then return 0 end
-  for _, field in ipairs(fields) do
-    if string.sub(field, 1, 2) == 'l:' then
-      local link = prefix .. field
-      if redis.call('HGET', link, 'sid') == id then redis.call('DEL', link) end
-    end
+  local links = prefix .. 'sl:' .. id
+  for _, hash in ipairs(redis.call('SMEMBERS', links)) do
+    local link = prefix .. 'l:' .. hash
+    if redis.call('HGET', link, 'sid') == id then redis.call('DEL', link) end
   end
+  redis.call('DEL', links)
+  if redis.call('EXISTS', key) == 0 then return 0 end
   local sub = redis.call('HGET', key, 'sub')
   if sub then redis.call('SREM', prefix .. 'u:' .. sub, id) end
   redis.call('DEL', key)
@@ -69,9 +70,9 @@ export const REDIS_SCRIPTS = {
       for i = unset + 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
       return 1`,
   },
-  // KEYS: session. ARGV: lastSeenAt, idleExpiresAt.
+  // KEYS: session, session's link set. ARGV: lastSeenAt, idleExpiresAt.
   touchSession: {
-    numberOfKeys: 1,
+    numberOfKeys: 2,
     lua: `
       local abs = redis.call('HGET', KEYS[1], 'abs')
       if not abs then return 0 end
@@ -79,17 +80,21 @@ export const REDIS_SCRIPTS = {
       local expire_at = abs
       if tonumber(ARGV[2]) < tonumber(abs) then expire_at = ARGV[2] end
       redis.call('PEXPIREAT', KEYS[1], expire_at)
+      redis.call('PEXPIREAT', KEYS[2], expire_at)
       return 1`,
   },
-  // KEYS: link, session. ARGV: link field in the session hash, session id, site, createdAt, expiresAt, via.
+  // KEYS: link, session, session's link set. ARGV: link hash, session id, site, createdAt, expiresAt, via.
   insertLink: {
-    numberOfKeys: 2,
+    numberOfKeys: 3,
     lua: `
-      if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+      local times = redis.call('HMGET', KEYS[2], 'idle', 'abs')
+      if not times[2] then return 0 end
       redis.call('DEL', KEYS[1])
       redis.call('HSET', KEYS[1], 'sid', ARGV[2], 'site', ARGV[3], 'created', ARGV[4], 'expires', ARGV[5], 'via', ARGV[6])
       redis.call('PEXPIREAT', KEYS[1], ARGV[5])
-      redis.call('HSET', KEYS[2], ARGV[1], '1')
+      -- The link set lives exactly as long as its session (touchSession moves both).
+      redis.call('SADD', KEYS[3], ARGV[1])
+      redis.call('PEXPIREAT', KEYS[3], math.min(tonumber(times[1]), tonumber(times[2])))
       return 1`,
   },
   // KEYS: link. ARGV: prefix. Returns false or { link fields, session fields }.
@@ -100,14 +105,14 @@ export const REDIS_SCRIPTS = {
       if not sid then return false end
       return { redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', ARGV[1] .. 's:' .. sid) }`,
   },
-  // KEYS: link. ARGV: prefix, link field in the session hash.
+  // KEYS: link. ARGV: prefix, link hash.
   deleteLink: {
     numberOfKeys: 1,
     lua: `
       local sid = redis.call('HGET', KEYS[1], 'sid')
       if not sid then return 0 end
       redis.call('DEL', KEYS[1])
-      redis.call('HDEL', ARGV[1] .. 's:' .. sid, ARGV[2])
+      redis.call('SREM', ARGV[1] .. 'sl:' .. sid, ARGV[2])
       return 1`,
   },
   // KEYS: user set. ARGV: prefix. Returns { id, fields, id, fields, … }; drops ids whose session expired.

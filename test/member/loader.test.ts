@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { ResponseSink } from '../../src/adapters/middleware.js'
+import { createMember } from '../../src/member/create-member.js'
+import { createMemoryStore } from '../../src/stores/memory/index.js'
+import { testRing } from '../helpers/keys.js'
+
+const SITES = [
+  { name: 'shop', origin: 'http://shop.localhost:4002' },
+  { name: 'shop-de', origin: 'http://shop-de.localhost:4003' },
+  { name: 'wiki', origin: 'http://wiki.acme.localhost:4005', member: false },
+]
+
+/** A page view as a browser with a plain cookie jar makes it; returns the loader and what was set. */
+async function pageView(member: ReturnType<typeof createMember>, jar: Map<string, string>) {
+  const cookies: string[] = []
+  const headers: Record<string, string> = {}
+  const sink: ResponseSink = { setCookie: (c) => void cookies.push(c), setHeader: (n, v) => void (headers[n] = v) }
+  const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
+  const { value } = await member.handle({ method: 'GET', url: 'http://shop.localhost:4002/', headers: new Headers(cookie ? { cookie } : {}) }, sink)
+  if (!value.id) await value.set('cart', ['teapot'])
+  const loader = value.loader()
+  for (const line of cookies) {
+    const [pair] = line.split(';')
+    const [name, v] = pair!.split('=') as [string, string]
+    if (v === '') jar.delete(name)
+    else jar.set(name, v)
+  }
+  return { loader, headers, session: value }
+}
+
+test('the push loader runs once per session: later page views carry no payload, a new session does again', async () => {
+  const store = createMemoryStore()
+  const member = createMember({ site: 'shop', sites: SITES, hub: 'http://auth.acme.localhost:4000', keys: await testRing(), store })
+  const jar = new Map<string, string>()
+  const first = await pageView(member, jar)
+  const targets = [...first.loader.matchAll(/src="([^"]+)"/g)].map((m) => new URL(m[1]!).origin)
+  assert.deepEqual(targets.sort(), ['http://auth.acme.localhost:4000', 'http://shop-de.localhost:4003'], 'every other member site and the hub; never a token-only site')
+  assert.equal(first.headers['cache-control'], 'private, no-store', 'a page carrying payloads is never cached')
+  assert.ok(jar.has('__Host-ss-pushed'))
+  for (let i = 0; i < 3; i++) {
+    const again = await pageView(member, jar)
+    assert.equal(again.loader, '', `page view ${i + 2} carries no push`)
+  }
+  // The session changes (logout, then a new anonymous session): the loader runs again.
+  await first.session.logout()
+  jar.delete('__Host-ss')
+  jar.delete('__Host-ss-live')
+  const fresh = await pageView(member, jar)
+  assert.notEqual(fresh.session.id, first.session.id)
+  assert.notEqual(fresh.loader, '')
+})
