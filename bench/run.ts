@@ -50,6 +50,12 @@ const hasTaskset = (() => {
 })()
 if (hasTaskset) execFileSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' })
 
+// Servers run compiled JavaScript, as users run it: under tsx every closure pays
+// esbuild's keepNames wrapper and module loads go through its loader thread.
+console.log('bench: compiling src and bench (tsc -p tsconfig.bench.json)…')
+const root = new URL('..', import.meta.url).pathname
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.bench.json')], { stdio: 'inherit' })
+
 const keysConfig = await generateKeysConfig()
 const ring = await loadKeyRing(keysConfig)
 
@@ -65,7 +71,7 @@ async function start(c: BenchCase, port: number): Promise<Running> {
   const env = { ...process.env, ...c.env, BENCH_PORT: String(port), BENCH_KEYS: JSON.stringify(keysConfig), BENCH_PREFIX: `bench:${c.id}:${process.pid}:` }
   // One folder per case: the tsx loader's worker thread writes a profile of its own beside the main thread's.
   const profiling = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, c.id)] : []
-  const cmd = [process.execPath, ...profiling, '--import', 'tsx', new URL(`./servers/${c.server}`, import.meta.url).pathname]
+  const cmd = [process.execPath, ...profiling, join(root, '.bench-build/bench/servers', c.server.replace(/\.ts$/, '.js'))]
   const child = hasTaskset ? spawn('taskset', ['-c', '0', ...cmd], { env, stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(cmd[0]!, cmd.slice(1), { env, stdio: ['ignore', 'pipe', 'inherit'] })
   const extra = await new Promise<Record<string, string>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${c.id}: no READY within 30 s`)), 30_000)
@@ -175,7 +181,7 @@ Ratios come from one run on one machine: compare them, not the absolute numbers,
   const path = new URL('../docs/benchmarks.md', import.meta.url)
   let kept = ''
   try {
-    kept = readFileSync(path, 'utf8').match(/\n## (Scale|Soak|Profiles)[\s\S]*$/)?.[0] ?? ''
+    kept = readFileSync(path, 'utf8').match(/\n## (Analysis|Scale|Soak|Profiles)[\s\S]*$/)?.[0] ?? ''
   } catch {}
   writeFileSync(path, md + kept)
   console.log('wrote docs/benchmarks.md')

@@ -6,7 +6,8 @@ import { chromium, type BrowserContext } from 'playwright-core'
 /** Debian's Chromium; `.ci/run` installs it on a fresh machine. */
 export const CHROMIUM = '/usr/bin/chromium'
 
-const ARGS = [
+/** Launch flags that work on this kind of machine (see BROWSER-TESTING.md). */
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -31,7 +32,7 @@ export async function openBrowser(world: CookieWorld): Promise<{ context: Browse
   const allowed = world === 'third-party-allowed'
   mkdirSync(join(dir, 'Default'))
   writeFileSync(join(dir, 'Default', 'Preferences'), JSON.stringify({ profile: { cookie_controls_mode: allowed ? 0 : 1, block_third_party_cookies: !allowed } }))
-  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: ARGS, headless: true })
+  const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
   return { context, close: () => closeAndRemove(context, dir) }
 }
 

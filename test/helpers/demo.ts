@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,7 +6,8 @@ import { chromium, type BrowserContext, type Locator, type Page } from 'playwrig
 import { startDemo, type Demo, type DemoOptions } from '../../src/demo/start-demo.js'
 import type { MiddlewareCore } from '../../src/adapters/middleware.js'
 import type { SessionEvents } from '../../src/events/emitter.js'
-import { CHROMIUM, type CookieWorld } from './browser.js'
+import { CHROMIUM, CHROMIUM_ARGS, type CookieWorld } from './browser.js'
+import { stopChild } from './child.js'
 
 /** The four demo sites, in the order the demo starts them (hub on portBase, then +1, +2, +3). */
 export const SITES = ['hub', 'forum', 'shop', 'shop-de'] as const
@@ -175,24 +176,7 @@ export async function startDemoProcess(): Promise<DemoProcess> {
   }
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-  await exited
-  clearTimeout(timer)
-}
 
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 /** A fresh Chromium profile and a first page that logs why cookies were blocked. */
 export interface Profile {
@@ -226,7 +210,7 @@ export async function openProfile(
   try {
     context = await chromium.launchPersistentContext(dir, {
       executablePath: CHROMIUM,
-      args: ARGS,
+      args: CHROMIUM_ARGS,
       headless: true,
       viewport: options.viewport ?? { width: 1280, height: 800 },
     })

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { stopChild } from '../helpers/child.js'
 
 const ROOT = new URL('../..', import.meta.url).pathname
 const SCRIPT = new URL('./instance.ts', import.meta.url).pathname
@@ -28,14 +29,7 @@ export async function startInstance(name: string, env: Record<string, string>): 
   })
   let out = ''
   child.stderr!.on('data', (chunk) => (out = (out + chunk).slice(-20_000)))
-  const close = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-    await exited
-    clearTimeout(timer)
-  }
+  const close = (): Promise<void> => stopChild(child)
   try {
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${name}: no READY within 20 s\n${out}`)), 20_000)
