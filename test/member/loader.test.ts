@@ -50,3 +50,16 @@ test('the push loader runs once per session: later page views carry no payload, 
   assert.notEqual(fresh.session.id, first.session.id)
   assert.notEqual(fresh.loader, '')
 })
+
+test('the live companion cookie is not a credential: presented as the session cookie it opens nothing', async () => {
+  const store = createMemoryStore()
+  const member = createMember({ site: 'shop', sites: SITES, hub: 'http://auth.acme.localhost:4000', keys: await testRing(), store })
+  const jar = new Map<string, string>()
+  const { session } = await pageView(member, jar)
+  const live = jar.get('__Host-ss-live')!
+  assert.ok(session.id && live)
+  const before = await store.count(Date.now())
+  const { value } = await member.handle({ method: 'GET', url: 'http://shop.localhost:4002/', headers: new Headers({ cookie: `__Host-ss=${live}` }) })
+  assert.equal(value.id, null, 'the store key of a link, replayed as a cookie value, resolves to no session')
+  assert.deepEqual(await store.count(Date.now()), before, 'and writes nothing')
+})
