@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import { readCookie, setCookie } from '../http/cookies.js'
+import { originAllowed } from '../http/origin-check.js'
 import { isWellFormedId } from '../sessions/ids.js'
 import type { HubContext } from './options.js'
 import type { RequestWithBody } from '../http/request-head.js'
@@ -40,13 +41,8 @@ export function checkCsrf(
   formToken: unknown,
   rule: { origins: ReadonlySet<string>; requireToken: boolean },
 ): void {
-  const origin = request.headers.get('origin')
-  const fetchSite = request.headers.get('sec-fetch-site')
-  // Some privacy settings send `Origin: null`; Sec-Fetch-Site, which no page can forge, still tells.
-  const originOk =
-    origin !== null && origin !== 'null' ? rule.origins.has(origin) : fetchSite === 'same-origin' || (origin === null && fetchSite === null)
-  if (!originOk) throw new SharedSessionError('ERR_CSRF', 'this form was posted from another site', { detail: 'origin' })
-  if (!rule.requireToken && origin !== null) return
+  if (!originAllowed(request, rule.origins)) throw new SharedSessionError('ERR_CSRF', 'this form was posted from another site', { detail: 'origin' })
+  if (!rule.requireToken && request.headers.get('origin') !== null) return
   const cookie = readCookie(request, ctx.csrfCookie.name)
   const valid = isWellFormedId(cookie) && typeof formToken === 'string' && equal(formToken, sign(ctx, cookie))
   if (!valid) throw new SharedSessionError('ERR_CSRF', 'the form expired; reload the page and try again', { detail: 'csrf' })

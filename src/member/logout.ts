@@ -1,5 +1,6 @@
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import { readCookie } from '../http/cookies.js'
+import { originAllowed } from '../http/origin-check.js'
 import { clearSiteCookies } from '../sites/site-cookies.js'
 import type { RequestHead } from '../http/request-head.js'
 import { redirect } from '../http/respond.js'
@@ -22,11 +23,7 @@ import type { MemberContext } from './options.js'
  * ```
  */
 export async function logout(ctx: MemberContext, request: RequestHead, url: URL): Promise<Response> {
-  const origin = request.headers.get('origin')
-  const fetchSite = request.headers.get('sec-fetch-site')
-  // As the hub's CSRF check: `Origin: null` (a sandboxed frame) passes only when Sec-Fetch-Site vouches for it.
-  const sameOrigin = origin !== null && origin !== 'null' ? origin === ctx.origin : fetchSite === 'same-origin' || (origin === null && fetchSite === null)
-  if (!sameOrigin) throw new SharedSessionError('ERR_CSRF', 'sign-out must be posted from this site', { detail: 'origin' })
+  if (!originAllowed(request, new Set([ctx.origin]))) throw new SharedSessionError('ERR_CSRF', 'sign-out must be posted from this site', { detail: 'origin' })
   const back = safeReturnUrl(url.searchParams.get('return') ?? '/', ctx.returnOrigins, ctx.origin)
   if (!back) throw new SharedSessionError('ERR_RETURN_URL', 'the return address is not one of the configured sites', { detail: 'return' })
   const session = await resolveCookie(ctx.store, ctx.site, readCookie(request, ctx.cookies.session.name), ctx.now())
