@@ -48,7 +48,7 @@ export { resolveCookie } from './sessions/resolve.js'
 export { patchSession } from './sessions/patch.js'
 export { touchSession } from './sessions/touch.js'
 export { rotateSession } from './sessions/rotate.js'
-export { destroySession, destroyUserSessions, unlinkSite } from './sessions/destroy.js'
+export { destroySession, destroyUserSessions, endSession, unlinkSite } from './sessions/destroy.js'
 export { listUserSessions } from './sessions/list.js'
 
 export { hashPassword, verifyPassword } from './users/password.js'

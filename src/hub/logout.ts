@@ -1,6 +1,6 @@
 import { clearCookie } from '../http/cookies.js'
 import { redirect } from '../http/respond.js'
-import { destroySession, destroyUserSessions } from '../sessions/destroy.js'
+import { endSession } from '../sessions/destroy.js'
 import { checkCsrf } from './csrf.js'
 import { HUB_SITE, type HubContext } from './options.js'
 import { hubSession, readForm } from './request.js'
@@ -25,8 +25,7 @@ export async function logout(ctx: HubContext, request: RequestWithBody, options:
   const back = returnTo(ctx, form.get('return'))
   const session = await hubSession(ctx, request)
   if (session) {
-    if (options.everywhere && session.user) await destroyUserSessions(ctx.store, session.user.sub)
-    else await destroySession(ctx.store, session.id)
+    await endSession(ctx.store, session, options)
     ctx.events.emit('logout', { site: HUB_SITE, sessionId: session.id, user: session.user, everywhere: options.everywhere })
   }
   const cookies = clearSiteCookies(ctx.cookies)

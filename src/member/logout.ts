@@ -5,7 +5,7 @@ import { clearSiteCookies } from '../sites/site-cookies.js'
 import type { RequestHead } from '../http/request-head.js'
 import { redirect } from '../http/respond.js'
 import { safeReturnUrl } from '../http/return-url.js'
-import { destroySession, destroyUserSessions } from '../sessions/destroy.js'
+import { endSession } from '../sessions/destroy.js'
 import { resolveCookie } from '../sessions/resolve.js'
 import { startPull } from './bounce.js'
 import type { MemberContext } from './options.js'
@@ -29,8 +29,7 @@ export async function logout(ctx: MemberContext, request: RequestHead, url: URL)
   const session = await resolveCookie(ctx.store, ctx.site, readCookie(request, ctx.cookies.session.name), ctx.now())
   const everywhere = url.searchParams.get('everywhere') === '1'
   if (session) {
-    if (everywhere && session.user) await destroyUserSessions(ctx.store, session.user.sub)
-    else await destroySession(ctx.store, session.id)
+    await endSession(ctx.store, session, { everywhere })
     ctx.events.emit('logout', { site: ctx.site, sessionId: session.id, user: session.user, everywhere })
   }
   // Straight into a pull: this site picks up whatever the hub now has (a fresh

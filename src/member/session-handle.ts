@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { setCookie } from '../http/cookies.js'
 import { clearSiteCookies, setSiteCookies } from '../sites/site-cookies.js'
 import { createSession } from '../sessions/create.js'
-import { destroySession, destroyUserSessions } from '../sessions/destroy.js'
+import { endSession } from '../sessions/destroy.js'
 import { linkSite } from '../sessions/link.js'
 import { patchSession } from '../sessions/patch.js'
 import type { GlobalSession } from '../sessions/session.js'
@@ -89,8 +89,7 @@ export class MemberSession {
   async logout(options: { everywhere?: boolean } = {}): Promise<void> {
     const session = this.#session
     if (!session) return
-    if (options.everywhere && session.user) await destroyUserSessions(this.#ctx.store, session.user.sub)
-    else await destroySession(this.#ctx.store, session.id)
+    await endSession(this.#ctx.store, session, { everywhere: options.everywhere ?? false })
     for (const cookie of clearSiteCookies(this.#ctx.cookies)) this.#sink?.setCookie(cookie)
     this.#session = null
     this.#via = null

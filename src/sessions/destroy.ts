@@ -1,4 +1,5 @@
 import type { SessionStore } from '../stores/store.js'
+import type { GlobalSession } from './session.js'
 import { hashCookieValue, isWellFormedId } from './ids.js'
 
 /**
@@ -38,4 +39,18 @@ export function destroyUserSessions(store: SessionStore, sub: string): Promise<n
  */
 export async function unlinkSite(store: SessionStore, cookieValue: unknown): Promise<boolean> {
   return isWellFormedId(cookieValue) ? store.deleteLink(hashCookieValue(cookieValue)) : false
+}
+
+/**
+ * Log out: end this session, or with `everywhere` (and a signed-in user)
+ * every session of its user. The one rule behind every logout endpoint.
+ *
+ * @example
+ * ```ts
+ * await endSession(store, session, { everywhere: form.get('everywhere') === '1' })
+ * ```
+ */
+export async function endSession(store: SessionStore, session: GlobalSession, options: { everywhere: boolean }): Promise<void> {
+  if (options.everywhere && session.user) await destroyUserSessions(store, session.user.sub)
+  else await destroySession(store, session.id)
 }
