@@ -63,3 +63,25 @@ test('the live companion cookie is not a credential: presented as the session co
   assert.equal(value.id, null, 'the store key of a link, replayed as a cookie value, resolves to no session')
   assert.deepEqual(await store.count(Date.now()), before, 'and writes nothing')
 })
+
+test('a push the browser marks as having no cookie access (Sec-Fetch-Storage-Access: none) writes nothing and fires nothing', async () => {
+  const store = createMemoryStore()
+  const keys = await testRing()
+  const shop = createMember({ site: 'shop', sites: SITES, hub: 'http://auth.acme.localhost:4000', keys, store })
+  const de = createMember({ site: 'shop-de', sites: SITES, hub: 'http://auth.acme.localhost:4000', keys, store })
+  const replaced: unknown[] = []
+  de.events.on('session.replaced', (e) => void replaced.push(e))
+  const { loader } = await pageView(shop, new Map())
+  const url = [...loader.matchAll(/src="([^"]+)"/g)].map((m) => m[1]!).find((u) => u.startsWith('http://shop-de.localhost:4003'))!
+  const headers = { referer: 'http://shop.localhost:4002/', 'sec-fetch-dest': 'script' }
+  const before = await store.count(Date.now())
+  const blocked = await de.handle({ method: 'GET', url, headers: new Headers({ ...headers, 'sec-fetch-storage-access': 'none' }) })
+  assert.equal(await blocked.response!.text(), '/* shared-session: blocked */\n')
+  assert.deepEqual(blocked.response!.headers.getSetCookie(), [])
+  assert.deepEqual(await store.count(Date.now()), before, 'no link, no nonce')
+  assert.deepEqual(replaced, [])
+  // The payload was not spent: where the browser does allow the cookie, the same push links.
+  const allowed = await de.handle({ method: 'GET', url, headers: new Headers(headers) })
+  assert.equal(await allowed.response!.text(), '/* shared-session: linked */\n')
+  assert.equal(replaced.length, 1)
+})
