@@ -17,16 +17,30 @@ redis_answers() {
   (exec 3<>/dev/tcp/127.0.0.1/6379 && printf 'PING\r\n' >&3 && timeout 2 head -c 5 <&3 | grep -q PONG) 2>/dev/null
 }
 
-# Debian packages the tests drive for real: Redis (the Redis store), Chromium
-# (every cookie flow), nginx (forward-auth), Debian's Python with Flask, PyJWT
-# and cryptography (PyJWT needs it for EdDSA; python3-jwt only recommends it).
+# Debian packages the tests drive for real: Redis (single and Cluster),
+# PostgreSQL (the PostgreSQL store), Chromium, Firefox ESR and WebKitGTK under
+# Xvfb (every cookie flow), nginx and caddy (forward-auth), Debian's Python with
+# Flask, Django, PyJWT, Authlib and cryptography (PyJWT needs it for EdDSA;
+# python3-jwt only recommends it), venv and setuptools to install ./python.
 packages=()
 command -v redis-server >/dev/null || packages+=(redis-server)
+command -v redis-cli >/dev/null || packages+=(redis-tools)
+command -v pg_ctlcluster >/dev/null || packages+=(postgresql)
 [ -x /usr/bin/chromium ] || packages+=(chromium)
+[ -x /usr/bin/firefox-esr ] || packages+=(firefox-esr)
+command -v WebKitWebDriver >/dev/null || packages+=(webkit2gtk-driver)
+command -v Xvfb >/dev/null || packages+=(xvfb)
 [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
-/usr/bin/python3 -c 'import flask' 2>/dev/null || packages+=(python3-flask)
-/usr/bin/python3 -c 'import jwt' 2>/dev/null || packages+=(python3-jwt)
-/usr/bin/python3 -c 'import cryptography' 2>/dev/null || packages+=(python3-cryptography)
+command -v caddy >/dev/null || packages+=(caddy)
+py() { /usr/bin/python3 -c "import $1" 2>/dev/null; }
+py flask || packages+=(python3-flask)
+py django || packages+=(python3-django)
+py jwt || packages+=(python3-jwt)
+py authlib || packages+=(python3-authlib)
+py cryptography || packages+=(python3-cryptography)
+py setuptools || packages+=(python3-setuptools)
+py ensurepip || packages+=(python3-venv)
+py requests || packages+=(python3-requests)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     echo "setup: the tests need these Debian packages: ${packages[*]}" >&2
@@ -46,3 +60,6 @@ if ! redis_answers; then
   for _ in $(seq 1 50); do redis_answers && break; sleep 0.1; done
   redis_answers || { echo "setup: redis-server did not answer on 127.0.0.1:6379" >&2; exit 1; }
 fi
+
+# PostgreSQL, a three-master Redis Cluster: started by their own script.
+if [ -f scripts/start-services.sh ]; then bash scripts/start-services.sh; fi
