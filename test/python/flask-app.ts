@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url'
 /** Debian's Python: the one `.ci/run` installs Flask, PyJWT and cryptography into (not a pyenv one on PATH). */
 export const PYTHON = '/usr/bin/python3'
 const APP = fileURLToPath(new URL('../../examples/python-flask/app.py', import.meta.url))
+/** The package's source tree: the example imports `shared_session` from it (install.test.ts checks `pip install ./python` itself). */
+export const PACKAGE_SRC = fileURLToPath(new URL('../../python/src', import.meta.url))
 
 /** A free TCP port on 127.0.0.1 (listen on 0, read it, close). */
 export async function freePort(): Promise<number> {
@@ -42,7 +44,7 @@ export interface FlaskApp {
 /** Start the example app with exactly `env` (plus PATH) on 127.0.0.1:`port`, resolved once it answers. */
 export async function startFlaskApp(port: number, env: Record<string, string>): Promise<FlaskApp> {
   const child = spawn(PYTHON, [APP], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', HOST: '127.0.0.1', PORT: String(port), ...env },
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: PACKAGE_SRC, HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

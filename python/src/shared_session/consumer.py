@@ -1,0 +1,252 @@
+"""The framework-neutral core: who is signed in, where to send who is not,
+and the back-channel logout receiver. Flask and Django only translate."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+import urllib.parse
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from .cookies import single_cookie
+from .ended import EndedSessions, MemoryEndedSessions
+from .errors import SharedSessionError
+from .keys import HubKeys
+from .login_token import verify_login_token
+from .logout_token import verify_logout_token
+from .pages import cannot_sign_in_page, hub_unavailable_page
+from .revocation import HubRevocation
+from .settings import HubSettings
+
+log = logging.getLogger("shared_session")
+
+#: Marks "sent to the hub just now": if the browser comes straight back still
+#: without a usable token, it sees a page instead of a redirect loop.
+BOUNCE_COOKIE = "ss-consumer-bounce"
+BOUNCE_SECONDS = 20
+PRIVATE = [("Cache-Control", "no-store"), ("Vary", "Cookie")]
+
+
+@dataclasses.dataclass(frozen=True)
+class SignedIn:
+    """A verified visitor: the token's claims and this app's own user for them.
+
+    Example::
+
+        auth = consumer.authenticate(cookie_header)
+        auth.user.id, auth.claims["sid"]
+    """
+
+    claims: Dict[str, Any]
+    user: Any
+
+
+@dataclasses.dataclass(frozen=True)
+class Reply:
+    """A response for the framework to send: status, body, content type, headers (``Set-Cookie`` repeated).
+
+    Example::
+
+        reply = consumer.hub_unavailable(err, api=False, retry_path="/")
+        flask.Response(reply.body, reply.status, reply.headers, content_type=reply.content_type)
+    """
+
+    status: int
+    body: str
+    content_type: str
+    headers: List[Tuple[str, str]]
+
+
+class Consumer:
+    """A Python app's side of the hub's sign-in: verify the token cookie,
+    check revocation, find or create the local user, answer back-channel logouts.
+
+    ``find_or_create_user(claims)`` returns this app's user for the token; key
+    it by (``claims["iss"]``, ``claims["sub"]``), never by e-mail. Without
+    it the claims are the user. ``on_logout(iss, sid, sub)`` is called after a
+    back-channel logout has been recorded, for apps that keep sessions of
+    their own (``sid`` or ``sub`` may be None).
+
+    Example::
+
+        consumer = Consumer(
+            HubSettings(hub="https://auth.acme.com", app_origin="https://wiki.acme.com", audience="acme.com", client_id="wiki"),
+            find_or_create_user=lambda claims: users.find_or_create(claims["iss"], claims["sub"], claims["username"]),
+        )
+        auth = consumer.authenticate(request.headers.get("Cookie"))
+    """
+
+    def __init__(self, settings: HubSettings, *, find_or_create_user: Optional[Callable[[Dict[str, Any]], Any]] = None,
+                 ended: Optional[EndedSessions] = None, on_logout: Optional[Callable[[str, Optional[str], Optional[str]], None]] = None,
+                 keys: Optional[HubKeys] = None, revocation: Optional[HubRevocation] = None) -> None:
+        if not isinstance(settings, HubSettings):
+            raise SharedSessionError("ERR_CONFIG_INVALID", "settings must be a HubSettings", "settings")
+        for name, hook in (("find_or_create_user", find_or_create_user), ("on_logout", on_logout)):
+            if hook is not None and not callable(hook):
+                raise SharedSessionError("ERR_CONFIG_INVALID", f"{name} must be a function", name)
+        self.settings = settings
+        self.find_or_create_user = find_or_create_user or (lambda claims: claims)
+        self.on_logout = on_logout
+        self.ended: EndedSessions = ended if ended is not None else MemoryEndedSessions()
+        self.keys = keys or HubKeys(settings.jwks_url or "", max_age=settings.jwks_max_age_seconds, min_refetch=settings.jwks_min_refetch_seconds,
+                                    timeout=settings.timeout_seconds, algorithms=settings.algorithms)
+        self.revocation = revocation or HubRevocation(settings.forward_auth_url or "", mode=settings.revocation,
+                                                      cache_seconds=settings.revocation_cache_seconds, timeout=settings.timeout_seconds)
+
+    # -- who is signed in -------------------------------------------------
+
+    def authenticate(self, cookie_header: Optional[str]) -> SignedIn:
+        """The signed-in visitor for a request's raw ``Cookie`` header, or a
+        SharedSessionError: a 4xx code means "not signed in" (say why), a 5xx
+        one (ERR_HUB_UNAVAILABLE) means "cannot tell now" and is never a guest.
+
+        Example::
+
+            try:
+                auth = consumer.authenticate(environ.get("HTTP_COOKIE"))
+            except SharedSessionError as err:
+                ...
+        """
+        token = single_cookie(cookie_header, self.settings.cookie_name or "")
+        if token is None:
+            raise SharedSessionError("ERR_NOT_AUTHENTICATED", "no login token")
+        claims = verify_login_token(token, self.keys, self.settings)
+        if self.ended.is_ended(claims["iss"], claims["sid"], claims["sub"], claims["iat"]):
+            raise SharedSessionError("ERR_TOKEN_REVOKED", "the hub ended this session (back-channel logout)", "sid")
+        self.revocation.check(token)
+        return SignedIn(claims=claims, user=self.find_or_create_user(claims))
+
+    def sign_in_url(self, path_and_query: str) -> str:
+        """The hub's /refresh with a return URL on this app's origin (never the Host header):
+        straight back with a fresh token while the hub session lives, else via the sign-in form.
+
+        Example::
+
+            consumer.sign_in_url("/wiki/Home?rev=2")
+            # 'https://auth.acme.com/refresh?return=https%3A%2F%2Fwiki.acme.com%2Fwiki%2FHome%3Frev%3D2'
+        """
+        return f"{self.settings.refresh_url}?return={urllib.parse.quote(self.return_url(path_and_query), safe='')}"
+
+    def return_url(self, path_and_query: str) -> str:
+        """``path_and_query`` on this app's origin; anything but a local path is the home page.
+
+        Example::
+
+            consumer.return_url("//evil.example/")  # 'https://wiki.acme.com/'
+        """
+        local = isinstance(path_and_query, str) and path_and_query.startswith("/") and not path_and_query.startswith("//") \
+            and "\\" not in path_and_query and not any(ord(c) < 0x21 or ord(c) == 0x7F for c in path_and_query)
+        return self.settings.app_origin + (path_and_query if local else "/")
+
+    # -- the replies ------------------------------------------------------
+
+    def not_signed_in(self, err: SharedSessionError, *, method: str, path_and_query: str, cookie_header: Optional[str], api: bool) -> Reply:
+        """What to answer a visitor who is not signed in: a page (GET/HEAD) goes
+        to the hub once, and sees a page saying why if it comes straight back
+        still refused; an API call or a form post gets 401 JSON ``{"error": code}``.
+
+        Example::
+
+            reply = consumer.not_signed_in(err, method="GET", path_and_query="/", cookie_header=header, api=False)
+        """
+        if api or method not in ("GET", "HEAD"):
+            headers = PRIVATE + [("WWW-Authenticate", 'Bearer realm="shared-session", error="invalid_token"')]
+            return Reply(401, json.dumps({"error": err.code}), "application/json", headers)
+        target = self.sign_in_url(path_and_query)
+        bounced = _has_cookie(cookie_header, BOUNCE_COOKIE)
+        if bounced:
+            log.warning("the hub sent the browser back without a token this app accepts: %s (%s)", err.code, err)
+            return Reply(401, cannot_sign_in_page(err.code, target), "text/html; charset=utf-8", PRIVATE + [("Set-Cookie", self._bounce_cookie(0))])
+        return Reply(302, "", "text/plain", PRIVATE + [("Location", target), ("Set-Cookie", self._bounce_cookie(BOUNCE_SECONDS))])
+
+    def hub_unavailable(self, err: SharedSessionError, *, api: bool, retry_path: str = "/") -> Reply:
+        """The 503 for a hub that cannot be reached: an honest page for a person,
+        ``{"error": "ERR_HUB_UNAVAILABLE"}`` for a program; logged.
+
+        Example::
+
+            reply = consumer.hub_unavailable(err, api=True)
+        """
+        log.error("hub unavailable: %s", err)
+        headers = PRIVATE + [("Retry-After", "5")]
+        if api:
+            return Reply(503, json.dumps({"error": "ERR_HUB_UNAVAILABLE"}), "application/json", headers)
+        return Reply(503, hub_unavailable_page(self.return_url(retry_path)), "text/html; charset=utf-8", headers)
+
+    def signed_in_headers(self, cookie_header: Optional[str]) -> List[Tuple[str, str]]:
+        """Headers for any response to a signed-in visitor: private, and the
+        bounce marker cleared once the trip through the hub worked.
+
+        Example::
+
+            for name, value in consumer.signed_in_headers(header): response.headers.add(name, value)
+        """
+        return PRIVATE + ([("Set-Cookie", self._bounce_cookie(0))] if _has_cookie(cookie_header, BOUNCE_COOKIE) else [])
+
+    def _bounce_cookie(self, max_age: int) -> str:
+        secure = "; Secure" if self.settings.secure_cookies else ""
+        return f"{BOUNCE_COOKIE}={'1' if max_age else ''}; Max-Age={max_age}; Path=/; HttpOnly; SameSite=Lax{secure}"
+
+    # -- back-channel logout ----------------------------------------------
+
+    def receive_logout(self, logout_token: Any) -> Dict[str, Any]:
+        """Verify a logout token, refuse a replayed ``jti``, and end what it names:
+        the session ``sid`` when given, else every session of ``sub`` issued until
+        then. Returns the claims; raises SharedSessionError otherwise.
+
+        Example::
+
+            claims = consumer.receive_logout(request.form["logout_token"])
+        """
+        claims = verify_logout_token(logout_token, self.keys, self.settings)
+        now = time.time()
+        iss = claims["iss"]
+        if not self.ended.first_use(iss, claims["jti"], until=claims["exp"] + self.settings.leeway_seconds + 1):
+            raise SharedSessionError("ERR_LOGOUT_TOKEN_REPLAYED", "this logout token was used before", "jti")
+        until = now + self.settings.max_token_lifetime_seconds + self.settings.leeway_seconds
+        sid, sub = claims.get("sid"), claims.get("sub")
+        if sid is not None:
+            self.ended.end_session(iss, sid, until)
+        else:
+            self.ended.end_subject(iss, sub, at=claims["iat"], until=until)
+        log.info("back-channel logout: session %s of user %s ended", sid or "*", sub or "?")
+        if self.on_logout is not None:
+            self.on_logout(iss, sid, sub)
+        return claims
+
+    def backchannel_logout(self, *, method: str, content_type: Optional[str], logout_tokens: Sequence[str]) -> Reply:
+        """The whole back-channel logout endpoint: POST, form-encoded, one
+        ``logout_token``. 200 when the session ended; 400 with an OAuth-style
+        error body when the token is invalid or replayed; always ``no-store``.
+
+        Example::
+
+            reply = consumer.backchannel_logout(method=request.method, content_type=request.content_type,
+                                                logout_tokens=request.form.getlist("logout_token"))
+        """
+        headers = [("Cache-Control", "no-store"), ("Pragma", "no-cache")]
+        if method != "POST":
+            return Reply(405, json.dumps({"error": "invalid_request", "error_description": "use POST"}), "application/json", headers + [("Allow", "POST")])
+        try:
+            if (content_type or "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+                raise SharedSessionError("ERR_LOGOUT_TOKEN_INVALID", "the body must be application/x-www-form-urlencoded", "content-type")
+            if len(logout_tokens) != 1:
+                raise SharedSessionError("ERR_LOGOUT_TOKEN_INVALID", "exactly one logout_token is required", "logout_token")
+            self.receive_logout(logout_tokens[0])
+        except SharedSessionError as err:
+            if err.status >= 500:
+                log.error("back-channel logout not processed: %s", err)
+                return Reply(503, json.dumps({"error": "temporarily_unavailable", "code": err.code}), "application/json", headers + [("Retry-After", "5")])
+            log.warning("back-channel logout refused: %s (%s)", err.code, err)
+            body = {"error": "invalid_request", "error_description": str(err), "code": err.code}
+            return Reply(404 if err.code == "ERR_LOGOUT_DISABLED" else 400, json.dumps(body), "application/json", headers)
+        return Reply(200, "", "text/plain", headers)
+
+
+def _has_cookie(header: Optional[str], name: str) -> bool:
+    try:
+        return single_cookie(header, name) is not None
+    except SharedSessionError:
+        return True
