@@ -124,7 +124,7 @@ export interface StoreCounts {
  * ```
  */
 export interface SessionStore {
-  /** `memory`, `sqlite` or `redis`: for logs and errors. */
+  /** `memory`, `sqlite`, `redis` or `postgres`: for logs and errors. */
   readonly kind: string
 
   /** Insert a new global session (ids are random; collisions are not expected). */

@@ -21,6 +21,16 @@ const HINTS: Record<string, string> = {
   ENOTDIR: 'a part of the path is a file, not a directory',
   EACCES: 'check the file permissions',
   EEXIST: 'a part of the path is a file, not a directory',
+  // PostgreSQL SQLSTATEs.
+  '57P01': 'the server ended the connection (restart or administrator); the next call reconnects',
+  '57P02': 'the server ended the connection (restart or administrator); the next call reconnects',
+  '57P03': 'the server is starting up or shutting down',
+  '57014': 'the server did not answer in time',
+  '3D000': 'the database in the store URL does not exist',
+  '28P01': 'check the user and password in the store URL',
+  '28000': 'check the user in the store URL and the server\'s pg_hba.conf',
+  '42501': 'the database user lacks privileges on the store\'s schema',
+  '53300': 'the server has no free connection slots; lower maxConnections or raise max_connections',
 }
 
 function codeOf(cause: unknown): string | undefined {
@@ -36,7 +46,9 @@ function hintFor(cause: unknown, reason: string): string | undefined {
   const code = codeOf(cause)
   if (code !== undefined && HINTS[code] !== undefined) return HINTS[code]
   // ioredis reports its own timeouts and offline state by message only.
-  if (/timed out/i.test(reason)) return 'the server did not answer in time'
+  if (/timed out|timeout exceeded|Query read timeout/i.test(reason)) return 'the server did not answer in time'
+  // pg reports a connection the server dropped mid-query by message only.
+  if (/Connection terminated/i.test(reason)) return 'the server closed the connection; the next call reconnects'
   if (/enableOfflineQueue|Connection is closed|Stream isn't writeable/i.test(reason)) return 'not connected; reconnecting in the background'
   return undefined
 }

@@ -6,6 +6,10 @@ import type { SessionStore } from '../../src/stores/store.js'
 import { createMemoryStore } from '../../src/stores/memory/index.js'
 import { createSqliteStore } from '../../src/stores/sqlite/index.js'
 import { createRedisStore } from '../../src/stores/redis/index.js'
+import { createPostgresStore } from '../../src/stores/postgres/index.js'
+
+/** The PostgreSQL server the suites use: the machine's (trust auth, database `test`), or POSTGRES_URL. */
+export const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
 /** The Redis server the suites use: the machine's, or REDIS_URL. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -16,8 +20,11 @@ export interface StoreFixture {
   cleanup(): Promise<void>
 }
 
-/** A fresh, isolated store of each kind: memory, a real SQLite file, a real Redis under a unique prefix. */
-export const STORE_FACTORIES: Record<'memory' | 'sqlite' | 'redis', () => Promise<StoreFixture>> = {
+/**
+ * A fresh, isolated store of each kind: memory, a real SQLite file, a real
+ * Redis under a unique prefix, a real PostgreSQL in a schema of its own.
+ */
+export const STORE_FACTORIES: Record<'memory' | 'sqlite' | 'redis' | 'postgres', () => Promise<StoreFixture>> = {
   async memory() {
     const store = createMemoryStore()
     return { store, cleanup: () => store.close() }
@@ -44,6 +51,55 @@ export const STORE_FACTORIES: Record<'memory' | 'sqlite' | 'redis', () => Promis
       },
     }
   },
+  async postgres() {
+    // A fresh schema costs half a second of DDL on a busy machine; an emptied one is as isolated and costs milliseconds.
+    const schema = spareSchemas.pop() ?? freshPostgresSchema()
+    usedSchemas.add(schema)
+    const store = createPostgresStore({ url: POSTGRES_URL, schema })
+    return {
+      store,
+      async cleanup() {
+        await store.close()
+        await emptyPostgresSchema(schema)
+        spareSchemas.push(schema)
+      },
+    }
+  },
+}
+
+const spareSchemas: string[] = []
+const usedSchemas = new Set<string>()
+let dropping = false
+// Schemas are dropped once the test file is done (beforeExit lets the event loop run the drops).
+process.on('beforeExit', () => {
+  if (dropping || usedSchemas.size === 0) return
+  dropping = true
+  void Promise.all([...usedSchemas].map((schema) => dropPostgresSchema(schema).catch(() => undefined)))
+})
+
+async function postgresAdmin<T>(run: (client: import('pg').Client) => Promise<T>): Promise<T> {
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: POSTGRES_URL })
+  await client.connect()
+  try {
+    return await run(client)
+  } finally {
+    await client.end()
+  }
+}
+
+async function emptyPostgresSchema(schema: string): Promise<void> {
+  await postgresAdmin((client) => client.query(`DELETE FROM "${schema}".links; DELETE FROM "${schema}".sessions; DELETE FROM "${schema}".nonces`).catch(() => undefined))
+}
+
+/** A schema name no other test run uses (lower case: PostgreSQL folds unquoted names). */
+export function freshPostgresSchema(): string {
+  return `sstest_${randomBytes(6).toString('hex')}`
+}
+
+/** Drop a test schema with everything in it. */
+export async function dropPostgresSchema(schema: string): Promise<void> {
+  await postgresAdmin((client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`))
 }
 
 /** Remove every key under a prefix (SCAN, never KEYS), so parallel suites leave Redis clean. */
