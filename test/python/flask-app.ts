@@ -22,29 +22,38 @@ export async function freePort(): Promise<number> {
  * imports. Never a skip: CI installs them, so a missing one is a broken machine.
  */
 export function assertPythonReady(): void {
-  const check = spawnSync(PYTHON, ['-c', 'import flask, jwt, cryptography'], { encoding: 'utf8' })
+  const check = spawnSync(PYTHON, ['-c', 'import flask, django, jwt, cryptography'], { encoding: 'utf8' })
   if (check.error || check.status !== 0) {
     throw new Error(
-      `${PYTHON} cannot import flask, jwt and cryptography (${check.error?.message ?? check.stderr.trim()}). ` +
-        'Run .ci/run (it installs python3-flask, python3-jwt and python3-cryptography), or apt-get install them.',
+      `${PYTHON} cannot import flask, django, jwt and cryptography (${check.error?.message ?? check.stderr.trim()}). ` +
+        'Run scripts/setup.sh (it installs python3-flask, python3-django, python3-jwt and python3-cryptography), or apt-get install them.',
     )
   }
 }
 
-/** A running examples/python-flask/app.py. */
+/** A running Python web app (the Flask or the Django example). */
 export interface FlaskApp {
   port: number
   /** http://127.0.0.1:<port>, for Node's fetch. */
   url: string
-  /** What the process wrote to stderr so far (Flask logs every request there). */
+  /** What the process wrote to stdout and stderr so far (Flask and Django log every request there). */
   output(): string
   stop(): Promise<void>
 }
 
 /** Start the example app with exactly `env` (plus PATH) on 127.0.0.1:`port`, resolved once it answers. */
 export async function startFlaskApp(port: number, env: Record<string, string>): Promise<FlaskApp> {
-  const child = spawn(PYTHON, [APP], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: PACKAGE_SRC, HOST: '127.0.0.1', PORT: String(port), ...env },
+  return startPythonApp([APP], port, { HOST: '127.0.0.1', PORT: String(port), ...env })
+}
+
+/**
+ * Start `python <args>` with the package on PYTHONPATH and exactly `env`
+ * (plus PATH); resolved once http://127.0.0.1:`port`/api/me answers.
+ */
+export async function startPythonApp(args: string[], port: number, env: Record<string, string>, options: { cwd?: string } = {}): Promise<FlaskApp> {
+  const child = spawn(PYTHON, args, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: PACKAGE_SRC, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -64,7 +73,7 @@ async function waitUntilAnswering(app: FlaskApp, child: ChildProcess): Promise<v
   const deadline = Date.now() + 15_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the Flask app exited (${child.exitCode ?? child.signalCode}) before answering:\n${app.output()}`)
+      throw new Error(`the Python app exited (${child.exitCode ?? child.signalCode}) before answering:\n${app.output()}`)
     }
     try {
       await fetch(`${app.url}/api/me`, { signal: AbortSignal.timeout(1000) })
@@ -73,7 +82,7 @@ async function waitUntilAnswering(app: FlaskApp, child: ChildProcess): Promise<v
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
-  throw new Error(`the Flask app did not answer on ${app.url} within 15 s:\n${app.output()}`)
+  throw new Error(`the Python app did not answer on ${app.url} within 15 s:\n${app.output()}`)
 }
 
 /** SIGTERM, then SIGKILL if it lingers; resolves once the process is gone. */
