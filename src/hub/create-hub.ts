@@ -14,6 +14,7 @@ import { pull } from './pull.js'
 import { createMember, type Member } from '../member/create-member.js'
 import type { Emitter } from '../events/emitter.js'
 import type { RequestWithBody } from '../http/request-head.js'
+import { createOidc, type OidcMount } from '../oidc/provider.js'
 
 /**
  * The hub: a Web-standard `fetch(request) → Response` handler for central
@@ -33,6 +34,8 @@ export interface Hub {
   events: Emitter
   /** The hub as a member of its own deployment: its pages can read `session` through it. */
   member: Member
+  /** The OpenID Connect provider, when the `oidc` option is given. */
+  oidc: OidcMount | null
   fetch(request: RequestWithBody, info?: ConnectionInfo): Promise<Response>
 }
 
@@ -77,15 +80,18 @@ export function createHub(options: HubOptions): Hub {
     log: ctx.log,
   })
   const memberBase = `${ctx.prefix}/`
+  const oidc = options.oidc ? createOidc(ctx, options.oidc) : null
   return {
     origin: ctx.origin,
     context: ctx,
     events: ctx.events,
     member,
+    oidc,
     async fetch(request, info = { clientAddress: 'unknown' }) {
       try {
         const path = new URL(request.url).pathname
         if (path.startsWith(memberBase)) return (await member.handle(request)).response!
+        if (oidc?.handles(path)) return await oidc.fetch(request, info)
         const local = path.startsWith(`${ctx.basePath}/`) ? path.slice(ctx.basePath.length) : null
         const methods = local !== null && Object.hasOwn(ROUTES, local) ? ROUTES[local] : undefined
         if (!methods) return json({ error: 'ERR_NOT_FOUND' }, 404)

@@ -12,6 +12,7 @@ import { isPublicSuffix, registrableDomain } from '../sites/registrable-domain.j
 import { createTokenVerifier } from '../tokens/verifier.js'
 import { createRateLimiter, type RateLimit, type RateLimiter } from './rate-limit.js'
 import { siteCookies, type SiteCookies } from '../sites/site-cookies.js'
+import type { OidcOptions } from '../oidc/options.js'
 
 /**
  * Options of {@link createHub}.
@@ -66,6 +67,11 @@ export interface HubOptions {
   loginWalk?: 'redirect' | 'none'
   /** Heading on the hub's pages. Default "Sign in". */
   title?: string
+  /**
+   * Be an OpenID Connect provider (discovery, code + PKCE, refresh tokens,
+   * userinfo, RP-initiated and back-channel logout) for these apps.
+   */
+  oidc?: OidcOptions
   /** Clock in milliseconds, for tests. */
   now?: () => number
   /** Where operational messages go. Default console.error. */

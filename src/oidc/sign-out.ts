@@ -1,0 +1,83 @@
+import type { KoaContextWithOIDC } from 'oidc-provider'
+import type { SessionEvents } from '../events/emitter.js'
+import { clearCookie } from '../http/cookies.js'
+import { HUB_SITE, type HubContext } from '../hub/options.js'
+import { endSession } from '../sessions/destroy.js'
+import { clearSiteCookies } from '../sites/site-cookies.js'
+import { revokeGrant, destroyByUid } from './adapter.js'
+import { deliverLogoutToken, signLogoutToken } from './backchannel-logout.js'
+import type { ResolvedOidcOptions } from './options.js'
+import { hubSessionOf, recordSignIn, takeSignedInApps } from './sessions.js'
+
+/**
+ * What the hub adds after a provider route has answered:
+ * - an authorization that issued a code records which app signed in within
+ *   which hub session (and with which `sid`), for the sign-out to reach it;
+ * - a confirmed RP-initiated logout ends the hub session too (so every
+ *   member sees it gone), clears the hub's cookies and fires the hub's
+ *   `logout` event, which sends the back-channel logout tokens.
+ *
+ * @example
+ * ```ts
+ * provider.use(async (ctx, next) => { await next(); await afterProviderRoute(hub, options, ctx) })
+ * ```
+ */
+export async function afterProviderRoute(hub: HubContext, options: ResolvedOidcOptions, ctx: KoaContextWithOIDC): Promise<void> {
+  const route = ctx.oidc?.route
+  if ((route === 'authorization' || route === 'resume') && ctx.oidc.entities.AuthorizationCode) {
+    const { session, client } = ctx.oidc
+    const current = await hubSessionOf(hub, ctx)
+    if (!session?.accountId || !client || current?.user?.sub !== session.accountId) return
+    await recordSignIn(options.storage, current, {
+      clientId: client.clientId,
+      sid: session.sidFor(client.clientId),
+      sub: session.accountId,
+      ...(session.grantIdFor(client.clientId) ? { grantId: session.grantIdFor(client.clientId) } : {}),
+      providerSession: session.uid,
+    })
+    return
+  }
+  if (route === 'end_session_confirm' && ctx.status === 303) {
+    const current = await hubSessionOf(hub, ctx)
+    if (current) {
+      await endSession(hub.store, current, { everywhere: false })
+      hub.events.emit('logout', { site: HUB_SITE, sessionId: current.id, user: current.user, everywhere: false })
+    }
+    const cookies = clearSiteCookies(hub.cookies)
+    if (hub.tokenCookie) cookies.push(clearCookie(hub.tokenCookie))
+    ctx.append('set-cookie', cookies)
+  }
+}
+
+/**
+ * The hub's `logout` listener: for every app signed in within the ended
+ * session(s) — all of the user's with "everywhere" — revoke its grant (so
+ * refresh tokens die too), forget the provider session, and post a signed
+ * logout token to its `backchannel_logout_uri`, retried, in the background:
+ * the sign-out response never waits for an app.
+ *
+ * @example
+ * ```ts
+ * hub.events.on('logout', (event) => onHubLogout(hub, options, issuer, event))
+ * ```
+ */
+export async function onHubLogout(hub: HubContext, options: ResolvedOidcOptions, issuer: string, event: SessionEvents['logout']): Promise<void> {
+  const { storage, registry } = options
+  const ids = event.everywhere && event.user ? [event.sessionId, ...(await storage.members(`user:${event.user.sub}`))] : [event.sessionId]
+  if (event.everywhere && event.user) await storage.delete(`user:${event.user.sub}`)
+  const apps = await takeSignedInApps(storage, [...new Set(ids)])
+  const sent = new Set<string>()
+  const deliveries: Promise<boolean>[] = []
+  for (const app of apps) {
+    if (app.grantId) await revokeGrant(storage, app.grantId)
+    await destroyByUid(storage, 'Session', app.providerSession)
+    const once = `${app.clientId} ${app.sid}`
+    if (sent.has(once)) continue
+    sent.add(once)
+    const client = await registry.find(app.clientId)
+    if (!client?.backchannelLogoutUri) continue
+    const token = await signLogoutToken(hub.ring, { issuer, clientId: app.clientId, sub: app.sub, sid: app.sid, now: hub.now() })
+    deliveries.push(deliverLogoutToken(client.backchannelLogoutUri, token, options.backchannel, hub.log))
+  }
+  await Promise.all(deliveries)
+}
