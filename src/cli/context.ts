@@ -4,7 +4,7 @@ import { SharedSessionError } from '../errors/shared-session-error.js'
 import type { SessionStore } from '../stores/store.js'
 import { createSqliteUserDirectory, type SqliteUserDirectory } from '../users/sqlite-directory.js'
 import { dirname } from 'node:path'
-import { mkdirSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
 
 /**
  * The configuration file plus what most commands open from it.
@@ -29,7 +29,9 @@ export function loadConfig(path: string): DeploymentConfig {
 export function openUsers(config: DeploymentConfig): SqliteUserDirectory {
   if (!config.users.startsWith('sqlite:')) throw new SharedSessionError('ERR_CONFIG_INVALID', `users must be sqlite:<path>, got ${JSON.stringify(config.users)}`, { detail: 'users' })
   const path = config.users.slice('sqlite:'.length)
-  mkdirSync(dirname(path), { recursive: true })
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  // Password hashes: readable by this user only, like the configuration file (SQLite's -wal/-shm files follow the database's mode).
+  if (path !== ':memory:' && !existsSync(path)) closeSync(openSync(path, 'a', 0o600))
   return createSqliteUserDirectory({ path })
 }
 

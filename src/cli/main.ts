@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { fail } from './fail.js'
 
@@ -9,6 +10,8 @@ const serveCommand = async (o: Parameters<typeof import('./commands/serve.js').s
 const doctorCommand = async (o: Parameters<typeof import('./commands/doctor.js').doctorCommand>[0]) => (await import('./commands/doctor.js')).doctorCommand(o)
 const usersCommand = async (...a: Parameters<typeof import('./commands/users.js').usersCommand>) => (await import('./commands/users.js')).usersCommand(...a)
 const sessionsCommand = async (...a: Parameters<typeof import('./commands/sessions.js').sessionsCommand>) => (await import('./commands/sessions.js')).sessionsCommand(...a)
+const sitesCommand = async (...a: Parameters<typeof import('./commands/sites.js').sitesCommand>) => (await import('./commands/sites.js')).sitesCommand(...a)
+const configCommand = async (...a: Parameters<typeof import('./commands/config.js').configCommand>) => (await import('./commands/config.js')).configCommand(...a)
 const keysCommand = async (...a: Parameters<typeof import('./commands/keys.js').keysCommand>) => (await import('./commands/keys.js')).keysCommand(...a)
 
 const CONFIG = ['-c, --config <file>', 'configuration file', 'shared-session.json'] as const
@@ -16,6 +19,8 @@ const CONFIG = ['-c, --config <file>', 'configuration file', 'shared-session.jso
 const program = new Command('shared-session')
   .description('One login and one session shared by many web apps.')
   .showHelpAfterError('(run with --help for usage)')
+  // src/cli/main.ts and dist/cli/main.js both sit two folders below package.json.
+  .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version, '-V, --version')
 
 program
   .command('demo')
@@ -32,6 +37,7 @@ program
   .option('--origin <url>', "the hub's public origin", 'http://auth.localhost:4000')
   .option('--parent-domain <domain>', 'parent domain for the token cookie of subdomain members (e.g. acme.com)')
   .option('--data-dir <dir>', 'where the SQLite files go', '.shared-session')
+  .option('--store <url>', 'session store: sqlite:<path> (default, in --data-dir), redis://[user:pass@]host:port[/db], rediss://… (TLS)')
   .option('--force', 'replace an existing file (its keys are lost)')
   .action(initCommand)
 
@@ -54,6 +60,26 @@ for (const action of ['add', 'list', 'remove', 'passwd'] as const) {
 const sessions = program.command('sessions').description("see or end a user's sessions")
 sessions.command('list <username>').description('list live sessions').option(...CONFIG).action((u: string, o: { config: string }) => sessionsCommand('list', u, o))
 sessions.command('revoke <username>').description('end every session of the user (log out everywhere)').option(...CONFIG).action((u: string, o: { config: string }) => sessionsCommand('revoke', u, o))
+
+const sites = program.command('sites').description('add, list or remove the sites of the deployment')
+sites
+  .command('add <name> <origin>')
+  .description('add a site (a member by default; --no-member for an app that only reads the token)')
+  .option(...CONFIG)
+  .option('--member', 'the site runs the member middleware (default)')
+  .option('--no-member', 'the site only verifies the token (Flask, an app behind forward-auth)')
+  .option('--kind <kind>', 'what you mean it to be: subdomain or cross-site (doctor checks it)')
+  .action((name: string, origin: string, o: { config: string; member?: boolean; kind?: string }) => sitesCommand('add', { ...o, name, origin }))
+sites.command('list').description('list the sites').option(...CONFIG).action((o: { config: string }) => sitesCommand('list', o))
+sites.command('remove <name>').description('remove a site').option(...CONFIG).action((name: string, o: { config: string }) => sitesCommand('remove', { ...o, name }))
+
+const config = program.command('config').description('hand out configuration')
+config
+  .command('member <site>')
+  .description("print the configuration one member needs (no master secret, no private signing key)")
+  .option(...CONFIG)
+  .option('-o, --out <file>', 'write it to a file (mode 600) instead of stdout')
+  .action((site: string, o: { config: string; out?: string }) => configCommand('member', site, o))
 
 const keys = program.command('keys').description('list or rotate keys')
 keys.command('list').description('show key ids and algorithms (never secrets)').option(...CONFIG).action((o: { config: string }) => keysCommand('list', o))

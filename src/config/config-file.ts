@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import type { HubOptions } from '../hub/options.js'
 import type { KeysConfig } from '../keys/config.js'
@@ -45,12 +45,12 @@ export const ENV = {
  * const config = await newConfig({ origin: 'https://auth.acme.com', parentDomain: 'acme.com' })
  * ```
  */
-export async function newConfig(p: { origin: string; parentDomain?: string; dataDir?: string }): Promise<DeploymentConfig> {
+export async function newConfig(p: { origin: string; parentDomain?: string; dataDir?: string; store?: DeploymentConfig['store'] }): Promise<DeploymentConfig> {
   const dir = p.dataDir ?? '.shared-session'
   return {
     hub: { origin: p.origin, ...(p.parentDomain ? { parentDomain: p.parentDomain } : {}), title: 'Sign in' },
     sites: [],
-    store: `sqlite:${dir}/sessions.sqlite`,
+    store: p.store ?? `sqlite:${dir}/sessions.sqlite`,
     users: `sqlite:${dir}/users.sqlite`,
     listen: { port: Number(new URL(p.origin).port) || 4000, host: '127.0.0.1' },
     keys: await generateKeysConfig(),
@@ -97,7 +97,28 @@ export function readConfig(path: string, env: NodeJS.ProcessEnv = {}): Deploymen
  */
 export function writeConfig(path: string, config: DeploymentConfig, options: { force: boolean }): void {
   if (existsSync(path) && !options.force) throw invalid(`${path} already exists; pass --force to replace it (its keys will be lost)`, 'config')
-  writeFileSync(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 })
+  writeFileAtomic(path, `${JSON.stringify(config, null, 2)}\n`)
+}
+
+/**
+ * Write a file with mode 0600 all at once: to a temporary file beside it,
+ * then renamed over it, so a running hub or member that reloads its keys
+ * never reads half a file.
+ *
+ * @example
+ * ```ts
+ * writeFileAtomic('shop.json', JSON.stringify(memberConfig(config, 'shop'), null, 2))
+ * ```
+ */
+export function writeFileAtomic(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`
+  writeFileSync(temporary, text, { mode: 0o600 })
+  try {
+    renameSync(temporary, path)
+  } catch (err) {
+    rmSync(temporary, { force: true })
+    throw err
+  }
 }
 
 function invalid(message: string, detail: string): SharedSessionError {

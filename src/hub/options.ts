@@ -129,6 +129,7 @@ export function resolveHubOptions(options: HubOptions): HubContext {
   for (const field of ['keys', 'store', 'users'] as const) {
     if (!options[field]) throw invalid(`hub option "${field}" is required`, field)
   }
+  if (options.keys.holdsPrivateKeys === false) throw invalid('the hub needs its full key configuration (master secret and private signing key); this key ring comes from a member configuration', 'keys')
   const sites = validateSites(options.sites)
   if (sites.some((s) => s.name === HUB_SITE)) throw invalid(`site name "${HUB_SITE}" is reserved for the hub`, 'sites')
   const secure = isSecureOrigin(origin)

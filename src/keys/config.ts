@@ -22,6 +22,12 @@ export interface SigningJwk {
   y?: string
   d?: string
   k?: string
+  /**
+   * ISO time from which this key signs. Before it the key is published and
+   * verifies but does not sign, so every verifier learns it first (the
+   * overlap of `shared-session keys rotate`). Absent: active already.
+   */
+  activeFrom?: string
 }
 
 /**
@@ -41,6 +47,62 @@ export interface KeysConfig {
   secret: string
   /** Former master secrets: payloads sealed under them still open during rotation. */
   previousSecrets?: string[]
-  /** Signing keys, newest first: the first signs, every one verifies. */
+  /**
+   * A rotation in progress: the next master secret opens payloads now and
+   * starts sealing at `activeFrom` (ISO time), so every running hub and
+   * member learns it before anyone seals with it.
+   */
+  nextSecret?: { secret: string; activeFrom: string }
+  /** Signing keys, newest first: the first active one signs, every one verifies. */
   signingKeys: SigningJwk[]
+}
+
+/**
+ * One derived handoff key as a member configuration carries it: the 4-byte
+ * key id payloads name it by and the 32-byte AES key, both base64url. The
+ * master secret it was derived from stays with the hub.
+ *
+ * @example
+ * ```ts
+ * const key: HandoffKeyConfig = { id: 'x8Kq2w', key: 'b1…', activeFrom: '2026-11-30T18:00:00.000Z' }
+ * ```
+ */
+export interface HandoffKeyConfig {
+  id: string
+  key: string
+  /** ISO time from which this key seals; before it, it only opens. */
+  activeFrom?: string
+}
+
+/**
+ * The key material of a member that is not the hub: derived handoff keys
+ * (newest first) and the hub's public JWKS. No master secret, no private
+ * signing key: a ring loaded from it seals and opens payloads and verifies
+ * tokens, but cannot sign tokens or run a hub.
+ *
+ * @example
+ * ```ts
+ * const keys: MemberKeysConfig = { handoff: [{ id: 'x8Kq2w', key: 'b1…' }], jwks: { keys: [publicJwk] } }
+ * const ring = await loadKeyRing(keys)
+ * ```
+ */
+export interface MemberKeysConfig {
+  handoff: HandoffKeyConfig[]
+  /** The hub's public keys (plus the shared keys of an HS256 deployment). */
+  jwks: { keys: SigningJwk[] }
+  /** Where the hub publishes its JWKS, for reference and for consumers in other languages. */
+  jwksUrl?: string
+}
+
+/**
+ * True when `keys` is a member's share ({@link MemberKeysConfig}) rather
+ * than the hub's full {@link KeysConfig}.
+ *
+ * @example
+ * ```ts
+ * if (isMemberKeysConfig(config.keys)) console.log('verification only')
+ * ```
+ */
+export function isMemberKeysConfig(keys: KeysConfig | MemberKeysConfig): keys is MemberKeysConfig {
+  return typeof keys === 'object' && keys !== null && Array.isArray((keys as MemberKeysConfig).handoff)
 }
