@@ -3,26 +3,42 @@ export interface BenchCase {
   id: string
   label: string
   server: string
+  /** The framework it runs on: its bare case is the baseline for "CPU added over bare". */
+  framework: Framework
   env?: Record<string, string>
   path?: string
   /** Make one request first and replay its Set-Cookie (frameworks that mint the session themselves). */
   cookieFromFirstResponse?: boolean
+  /** It talks to Redis: the report also shows the Redis server's CPU per request. */
+  redis?: boolean
 }
+
+export type Framework = 'node' | 'express' | 'fastify' | 'hono'
+
+/** The id of each framework's bare case. */
+export const BARE: Record<Framework, string> = { node: 'bare', express: 'bare-express', fastify: 'bare-fastify', hono: 'bare-hono' }
+
+const member = (store: string, adapter: Framework) => ({ BENCH_STORE: store, BENCH_ADAPTER: adapter })
 
 /** Every case of `npm run bench`, in the order of the table. */
 export const CASES: BenchCase[] = [
-  { id: 'bare', label: 'bare node:http (the ceiling)', server: 'bare.ts' },
-  { id: 'express-redis', label: 'express + express-session + connect-redis', server: 'express-session-redis.ts', cookieFromFirstResponse: true },
-  { id: 'fastify-session', label: 'fastify + @fastify/session (memory)', server: 'fastify-session.ts', cookieFromFirstResponse: true },
-  { id: 'member-memory', label: 'shared-session member, node:http, memory store', server: 'member.ts', env: { BENCH_STORE: 'memory' }, cookieFromFirstResponse: true },
-  { id: 'member-sqlite', label: 'shared-session member, node:http, SQLite store', server: 'member.ts', env: { BENCH_STORE: 'sqlite' }, cookieFromFirstResponse: true },
-  { id: 'member-redis', label: 'shared-session member, node:http, Redis store', server: 'member.ts', env: { BENCH_STORE: 'redis' }, cookieFromFirstResponse: true },
-  { id: 'member-express-redis', label: 'shared-session member, Express adapter, Redis', server: 'member.ts', env: { BENCH_STORE: 'redis', BENCH_ADAPTER: 'express' }, cookieFromFirstResponse: true },
-  { id: 'member-fastify-redis', label: 'shared-session member, Fastify adapter, Redis', server: 'member.ts', env: { BENCH_STORE: 'redis', BENCH_ADAPTER: 'fastify' }, cookieFromFirstResponse: true },
-  { id: 'forward-auth', label: 'token path: hub /forward-auth (EdDSA, revocation checked)', server: 'token.ts', env: { BENCH_MODE: 'forward-auth' }, path: '/forward-auth' },
-  { id: 'consumer', label: 'token path: node:http + token consumer (EdDSA)', server: 'token.ts', env: { BENCH_MODE: 'consumer' } },
-  { id: 'jose-eddsa', label: 'node:http + jose EdDSA verify per request (by hand)', server: 'token.ts', env: { BENCH_MODE: 'jose-eddsa' } },
-  { id: 'jose-hs256', label: 'node:http + jose HS256 verify per request (by hand)', server: 'token.ts', env: { BENCH_MODE: 'jose-hs256' } },
-  { id: 'push', label: 'push endpoint, Redis (fresh payload each request)', server: 'handoff.ts', env: { BENCH_MODE: 'push' } },
-  { id: 'pull', label: 'hub pull endpoint, Redis', server: 'handoff.ts', env: { BENCH_MODE: 'pull' }, path: '/pull?dst=shop&bind=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8&return=%2F' },
+  { id: 'bare', label: 'bare node:http (the ceiling)', server: 'bare.ts', framework: 'node' },
+  { id: 'bare-express', label: 'bare Express', server: 'bare-express.ts', framework: 'express' },
+  { id: 'bare-fastify', label: 'bare Fastify', server: 'bare-fastify.ts', framework: 'fastify' },
+  { id: 'bare-hono', label: 'bare Hono (@hono/node-server)', server: 'bare-hono.ts', framework: 'hono' },
+  { id: 'express-redis', label: 'Express + express-session + connect-redis', server: 'express-session-redis.ts', framework: 'express', cookieFromFirstResponse: true, redis: true },
+  { id: 'fastify-session-redis', label: 'Fastify + @fastify/session + connect-redis store', server: 'fastify-session-redis.ts', framework: 'fastify', cookieFromFirstResponse: true, redis: true },
+  { id: 'fastify-session', label: 'Fastify + @fastify/session (memory)', server: 'fastify-session.ts', framework: 'fastify', cookieFromFirstResponse: true },
+  { id: 'member-memory', label: 'member, node:http, memory store', server: 'member.ts', framework: 'node', env: member('memory', 'node'), cookieFromFirstResponse: true },
+  { id: 'member-sqlite', label: 'member, node:http, SQLite store', server: 'member.ts', framework: 'node', env: member('sqlite', 'node'), cookieFromFirstResponse: true },
+  { id: 'member-redis', label: 'member, node:http, Redis store', server: 'member.ts', framework: 'node', env: member('redis', 'node'), cookieFromFirstResponse: true, redis: true },
+  { id: 'member-express-redis', label: 'member, Express adapter, Redis store', server: 'member.ts', framework: 'express', env: member('redis', 'express'), cookieFromFirstResponse: true, redis: true },
+  { id: 'member-fastify-redis', label: 'member, Fastify adapter, Redis store', server: 'member.ts', framework: 'fastify', env: member('redis', 'fastify'), cookieFromFirstResponse: true, redis: true },
+  { id: 'member-hono-redis', label: 'member, Hono adapter, Redis store', server: 'member.ts', framework: 'hono', env: member('redis', 'hono'), cookieFromFirstResponse: true, redis: true },
+  { id: 'forward-auth', label: 'hub /forward-auth (EdDSA token, revocation checked)', server: 'token.ts', framework: 'node', env: { BENCH_MODE: 'forward-auth' }, path: '/forward-auth' },
+  { id: 'consumer', label: 'node:http + token consumer (EdDSA)', server: 'token.ts', framework: 'node', env: { BENCH_MODE: 'consumer' } },
+  { id: 'jose-eddsa', label: 'node:http + jose EdDSA verify per request (by hand)', server: 'token.ts', framework: 'node', env: { BENCH_MODE: 'jose-eddsa' } },
+  { id: 'jose-hs256', label: 'node:http + jose HS256 verify per request (by hand)', server: 'token.ts', framework: 'node', env: { BENCH_MODE: 'jose-hs256' } },
+  { id: 'push', label: 'member push endpoint, Redis (fresh payload each request)', server: 'handoff.ts', framework: 'node', env: { BENCH_MODE: 'push' }, redis: true },
+  { id: 'pull', label: 'hub /pull endpoint, Redis', server: 'handoff.ts', framework: 'node', env: { BENCH_MODE: 'pull' }, path: '/pull?dst=shop&bind=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8&return=%2F', redis: true },
 ]

@@ -1,13 +1,16 @@
-// Cases 4 and 5: the shared-session member middleware (node:http, Express or Fastify adapter)
-// on the memory, SQLite or Redis store; the handler reads and writes one session value.
+// The shared-session member middleware (BENCH_ADAPTER: node:http, express, fastify or hono)
+// on the memory, SQLite or Redis store (BENCH_STORE); the handler reads and writes one session value.
 import { mkdtempSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { serve } from '@hono/node-server'
 import express from 'express'
 import Fastify from 'fastify'
+import { Hono } from 'hono'
 import { toExpress } from '../../src/adapters/express/index.js'
 import { registerFastify } from '../../src/adapters/fastify/index.js'
+import { toHono } from '../../src/adapters/hono/index.js'
 import { withNodeMiddleware } from '../../src/adapters/node/index.js'
 import { createMember } from '../../src/member/create-member.js'
 import type { MemberSession } from '../../src/member/session-handle.js'
@@ -38,6 +41,11 @@ if (adapter === 'fastify') {
   app.get('/', (request) => handle((request as unknown as { session: MemberSession }).session))
   await app.listen({ port: PORT, host: '127.0.0.1' })
   process.stdout.write('READY {}\n')
+} else if (adapter === 'hono') {
+  const app = new Hono<{ Variables: { session: MemberSession } }>()
+  app.use(toHono(member))
+  app.get('/', async (c) => c.text(await handle(c.get('session'))))
+  serve({ fetch: app.fetch, port: PORT, hostname: '127.0.0.1' }, () => process.stdout.write('READY {}\n'))
 } else if (adapter === 'express') {
   const app = express()
   app.use(toExpress(member))
