@@ -1,6 +1,6 @@
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import { createEmitter, type Emitter } from '../events/emitter.js'
-import { isSecureOrigin, type CookieSpec } from '../http/cookies.js'
+import type { CookieSpec } from '../http/cookies.js'
 import type { KeyRing } from '../keys/key-ring.js'
 import { sessionPolicy, type SessionPolicy } from '../sessions/policy.js'
 import { parseOrigin, validateSites, type SiteConfig } from '../sites/config.js'
@@ -11,7 +11,7 @@ import { tokenCookieName } from '../tokens/cookie-name.js'
 import { isPublicSuffix, registrableDomain } from '../sites/registrable-domain.js'
 import { createTokenVerifier } from '../tokens/verifier.js'
 import { createRateLimiter, type RateLimit, type RateLimiter } from './rate-limit.js'
-import { siteCookies, type SiteCookies } from '../sites/site-cookies.js'
+import { firstPartyCookie, marksCookiesSecure, siteCookies, type SiteCookies } from '../sites/site-cookies.js'
 import type { OidcOptions } from '../oidc/options.js'
 
 /**
@@ -129,10 +129,9 @@ export function resolveHubOptions(options: HubOptions): HubContext {
   for (const field of ['keys', 'store', 'users'] as const) {
     if (!options[field]) throw invalid(`hub option "${field}" is required`, field)
   }
-  if (options.keys.holdsPrivateKeys === false) throw invalid('the hub needs its full key configuration (master secret and private signing key); this key ring comes from a member configuration', 'keys')
   const sites = validateSites(options.sites)
   if (sites.some((s) => s.name === HUB_SITE)) throw invalid(`site name "${HUB_SITE}" is reserved for the hub`, 'sites')
-  const secure = isSecureOrigin(origin)
+  const secure = marksCookiesSecure(origin)
   const host = new URL(origin).hostname
   const parentDomain = options.parentDomain?.replace(/^\./, '').toLowerCase()
   if (parentDomain !== undefined && isPublicSuffix(parentDomain)) {
@@ -151,7 +150,6 @@ export function resolveHubOptions(options: HubOptions): HubContext {
   const timeout = parseTimeout(options.timeout)
   if (options.loginWalk !== undefined && options.loginWalk !== 'redirect' && options.loginWalk !== 'none') throw invalid('loginWalk must be "redirect" or "none"', 'loginWalk')
   const now = options.now ?? Date.now
-  const cookiePrefix = secure ? '__Host-' : ''
   return {
     origin,
     issuer: options.issuer ?? origin,
@@ -163,8 +161,8 @@ export function resolveHubOptions(options: HubOptions): HubContext {
     policy: sessionPolicy(options.session),
     sites,
     returnOrigins: new Set([origin, ...sites.map((s) => s.origin)]),
-    cookies: siteCookies(secure),
-    csrfCookie: { name: `${cookiePrefix}ss-csrf`, secure, sameSite: 'strict' },
+    cookies: siteCookies(origin),
+    csrfCookie: firstPartyCookie(origin, 'ss-csrf', 'strict'),
     tokenCookie: parentDomain === undefined ? null : { name: tokenCookieName(secure), secure, sameSite: 'lax', domain: parentDomain },
     tokenTtlSeconds,
     perAccount: createRateLimiter(options.rateLimit?.perAccount ?? { max: 5, windowMs: 15 * 60_000 }, now),

@@ -9,7 +9,7 @@ import { parsePrefix, parseTimeout } from '../sites/sharing.js'
 import type { SessionStore } from '../stores/store.js'
 import { tokenCookieName } from '../tokens/cookie-name.js'
 import { createTokenVerifier } from '../tokens/verifier.js'
-import { siteCookies, type SiteCookies } from '../sites/site-cookies.js'
+import { firstPartyCookie, marksCookiesSecure, siteCookies, type SiteCookies } from '../sites/site-cookies.js'
 
 /**
  * Options of {@link createMember}: the names and defaults of
@@ -123,7 +123,6 @@ export function resolveMemberOptions(options: MemberOptions): MemberContext {
   const bounce = options.bounce ?? 'auto'
   if (bounce !== 'auto' && bounce !== 'never') throw invalid('bounce must be "auto" or "never"', 'bounce')
   const secure = isSecureOrigin(origin)
-  const prefixed = (name: string) => (secure ? `__Host-${name}` : name)
   const log = options.log ?? console.error
   return {
     site: options.site,
@@ -143,12 +142,12 @@ export function resolveMemberOptions(options: MemberOptions): MemberContext {
     bounce,
     retryAfterSeconds,
     pushEnabled: secure,
-    cookies: siteCookies(secure),
-    state: { name: prefixed('ss-state'), secure, sameSite: 'lax' },
-    tried: { name: prefixed('ss-tried'), secure, sameSite: 'lax' },
-    pushed: { name: prefixed('ss-pushed'), secure, sameSite: 'lax' },
+    cookies: siteCookies(origin),
+    state: firstPartyCookie(origin, 'ss-state', 'lax'),
+    tried: firstPartyCookie(origin, 'ss-tried', 'lax'),
+    pushed: firstPartyCookie(origin, 'ss-pushed', 'lax'),
     token: options.token
-      ? { cookie: tokenCookieName(secure), verify: createTokenVerifier({ audience: options.token.audience, issuer: options.token.issuer ?? hubOrigin }) }
+      ? { cookie: tokenCookieName(marksCookiesSecure(hubOrigin)), verify: createTokenVerifier({ audience: options.token.audience, issuer: options.token.issuer ?? hubOrigin }) }
       : null,
     events: options.events ?? createEmitter(log),
     now: options.now ?? Date.now,

@@ -1,4 +1,4 @@
-import { clearCookie, readCookie, setCookie, type CookieSpec } from '../http/cookies.js'
+import { clearCookie, isSecureOrigin, readCookie, setCookie, type CookieSpec } from '../http/cookies.js'
 import type { RequestHead } from '../http/request-head.js'
 import { hashCookieValue, isWellFormedId } from '../sessions/ids.js'
 
@@ -15,7 +15,7 @@ import { hashCookieValue, isWellFormedId } from '../sessions/ids.js'
  *
  * @example
  * ```ts
- * const cookies = siteCookies(isSecureOrigin(origin))
+ * const cookies = siteCookies('https://shop.com')
  * ```
  */
 export interface SiteCookies {
@@ -25,20 +25,59 @@ export interface SiteCookies {
 }
 
 /**
- * The site cookie specs for an origin: `__Host-` names where the origin is
- * a secure context; no `live` cookie elsewhere (it needs `Secure`).
+ * Whether first-party cookies of an origin are marked `Secure` (and so
+ * carry the `__Host-`/`__Secure-` prefixes): on https only. Chromium and
+ * Firefox also keep `Secure` cookies over http on `localhost` and
+ * `*.localhost`, but WebKit (Safari) drops every `Secure` cookie over http,
+ * so there a first-party cookie must not be `Secure` or no session, state or
+ * CSRF cookie survives. The cross-site cookies (`SameSite=None`) need
+ * `Secure` everywhere; WebKit blocks them anyway.
  *
  * @example
  * ```ts
- * siteCookies(true).session.name // '__Host-ss'
+ * marksCookiesSecure('https://shop.com') // true
+ * marksCookiesSecure('http://shop.localhost:4002') // false
  * ```
  */
-export function siteCookies(secure: boolean): SiteCookies {
-  const prefix = secure ? '__Host-' : ''
+export function marksCookiesSecure(origin: string): boolean {
+  return new URL(origin).protocol === 'https:'
+}
+
+/**
+ * A host-only first-party cookie of an origin: `__Host-<name>; Secure` on
+ * https, plain `<name>` without `Secure` on http (see
+ * {@link marksCookiesSecure}).
+ *
+ * @example
+ * ```ts
+ * firstPartyCookie('https://shop.com', 'ss-state', 'lax') // { name: '__Host-ss-state', secure: true, sameSite: 'lax' }
+ * ```
+ */
+export function firstPartyCookie(origin: string, name: string, sameSite: CookieSpec['sameSite']): CookieSpec {
+  const secure = marksCookiesSecure(origin)
+  return { name: secure ? `__Host-${name}` : name, secure, sameSite }
+}
+
+/**
+ * The site cookie specs for an origin. On https: `__Host-ss` (Lax, or None
+ * when pushed) and `__Host-ss-live`. On http `localhost`/`*.localhost`: a
+ * plain `ss` that is not `Secure` when set first-party, so WebKit keeps it,
+ * and `Secure` when pushed and for `ss-live`, which need `SameSite=None`
+ * (Chromium and Firefox keep those there; WebKit blocks cross-site cookies
+ * anyway). On other http origins: no `live` cookie and no push.
+ *
+ * @example
+ * ```ts
+ * siteCookies('https://shop.com').session.name // '__Host-ss'
+ * siteCookies('http://shop.localhost:4002').session // { name: 'ss', secure: false, sameSite: 'lax' }
+ * ```
+ */
+export function siteCookies(origin: string): SiteCookies {
+  const session = firstPartyCookie(origin, 'ss', 'lax')
   return {
-    session: { name: `${prefix}ss`, secure, sameSite: 'lax' },
-    pushed: { name: `${prefix}ss`, secure: true, sameSite: 'none' },
-    live: secure ? { name: `${prefix}ss-live`, secure: true, sameSite: 'none' } : null,
+    session,
+    pushed: { name: session.name, secure: true, sameSite: 'none' },
+    live: isSecureOrigin(origin) ? { name: `${session.name}-live`, secure: true, sameSite: 'none' } : null,
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * The name of the parent-domain login token cookie: `__Secure-ss-token`
- * where the origin is a secure context (https, `*.localhost`), `ss-token`
- * otherwise. Hub and consumers derive it the same way.
+ * when the hub marks its cookies `Secure` (an https hub), `ss-token`
+ * otherwise (an http hub, `*.localhost` included: WebKit drops `Secure`
+ * cookies over http). Pass `marksCookiesSecure(hubOrigin)`; hub and
+ * consumers derive it the same way.
  *
  * @example
  * ```ts
