@@ -126,6 +126,9 @@ class HubSettings:
         unknown = sorted(set(given) - names)
         if unknown:
             raise _invalid(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}", unknown[0])
+        for required in ("hub", "app_origin", "audience"):
+            if required not in given:
+                raise _invalid(f"{required.upper()} is required", required)
         return cls(**given)
 
     @classmethod
