@@ -39,6 +39,7 @@ py jwt || packages+=(python3-jwt)
 py authlib || packages+=(python3-authlib)
 py cryptography || packages+=(python3-cryptography)
 py setuptools || packages+=(python3-setuptools)
+py wheel || packages+=(python3-wheel) # setuptools 66 builds `pip install --no-build-isolation ./python` with it
 py ensurepip || packages+=(python3-venv)
 py requests || packages+=(python3-requests)
 if [ ${#packages[@]} -gt 0 ]; then
