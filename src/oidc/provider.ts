@@ -3,6 +3,7 @@ import Provider, { interactionPolicy, type Configuration, type KoaContextWithOID
 import type { ConnectionInfo } from '../adapters/node/listener.js'
 import type { RequestWithBody } from '../http/request-head.js'
 import type { HubContext } from '../hub/options.js'
+import { clientAddress } from '../hub/request.js'
 import { accountFinder } from './account.js'
 import { oidcAdapter } from './adapter.js'
 import { verifyClientSecret } from './clients.js'
@@ -190,10 +191,11 @@ export function createOidc(hub: HubContext, options: OidcOptions): OidcMount {
       const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text()
       const buffered: RequestWithBody = { method: request.method, url: request.url, headers: request.headers, text: async () => body }
       const isToken = new URL(request.url).pathname === `${base}${OIDC_PREFIX}/token` && request.method === 'POST'
-      const limited = isToken ? guard.check(buffered, body, info.clientAddress) : null
+      const address = clientAddress(hub, request, info.clientAddress)
+      const limited = isToken ? guard.check(buffered, body, address) : null
       if (limited) return limited
-      const response = await runNodeHandler(callback, buffered, { origin: hub.origin, mountPath: base, clientAddress: info.clientAddress })
-      if (isToken) await guard.record(buffered, body, info.clientAddress, response)
+      const response = await runNodeHandler(callback, buffered, { origin: hub.origin, mountPath: base, clientAddress: address })
+      if (isToken) await guard.record(buffered, body, address, response)
       return response
     },
   }

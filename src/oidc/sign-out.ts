@@ -7,6 +7,8 @@ import { clearSiteCookies } from '../sites/site-cookies.js'
 import { revokeGrant, destroyByUid } from './adapter.js'
 import { deliverLogoutToken, signLogoutToken } from './backchannel-logout.js'
 import type { ResolvedOidcOptions } from './options.js'
+import { logoutPage } from './pages.js'
+import { escapeHtml } from '../lib/html.js'
 import { hubSessionOf, recordSignIn, takeSignedInApps } from './sessions.js'
 
 /**
@@ -35,6 +37,17 @@ export async function afterProviderRoute(hub: HubContext, options: ResolvedOidcO
       ...(session.grantIdFor(client.clientId) ? { grantId: session.grantIdFor(client.clientId) } : {}),
       providerSession: session.uid,
     })
+    return
+  }
+  if (route === 'end_session' && ctx.method === 'GET' && !ctx.oidc.session?.accountId && ctx.oidc.session?.state?.secret) {
+    // With no provider session, oidc-provider would post the logout form by script, unasked. But ending
+    // the hub session signs the person out of every site: a page elsewhere must not do that without them.
+    if ((await hubSessionOf(hub, ctx))?.user) {
+      const action = escapeHtml((ctx.oidc as unknown as { urlFor(name: string): string }).urlFor('end_session_confirm'))
+      const form = `<form id="op.logoutForm" method="post" action="${action}"><input type="hidden" name="xsrf" value="${escapeHtml(String(ctx.oidc.session.state.secret))}"/></form>`
+      ctx.type = 'html'
+      ctx.body = logoutPage(form, ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId ?? null)
+    }
     return
   }
   if (route === 'end_session_confirm' && ctx.status === 303) {
