@@ -1,4 +1,6 @@
 import { isSharedSessionError } from '../errors/shared-session-error.js'
+import { errorPageHtml, wantsPage, type ErrorSummary } from './error-page.js'
+import type { RequestHead } from './request-head.js'
 
 /**
  * Headers for any response that carries a session handoff or a secret:
@@ -58,22 +60,29 @@ export function json(body: unknown, status = 200, extra: Record<string, string |
  * The response for an error thrown while handling a request: a
  * `SharedSessionError` becomes its status with `{ error: code, message }`
  * (a store that is down is a 503 and is logged); anything else is logged
- * and answered 500 without details, since it is a bug of ours.
+ * and answered 500 without details, since it is a bug of ours. Given the
+ * `request`, a browser navigation (`Sec-Fetch-Mode: navigate`, or
+ * `Accept: text/html` without fetch metadata) gets the same status as an
+ * HTML page saying what happened and how to go on; scripts, `fetch()` and
+ * API clients keep the JSON.
  *
  * @example
  * ```ts
- * try { return await handle(request) } catch (err) { return errorResponse(err) }
+ * try { return await handle(request) } catch (err) { return errorResponse(err, console.error, request) }
  * ```
  */
-export function errorResponse(err: unknown, log: (message: string) => void = console.error): Response {
-  if (isSharedSessionError(err)) {
+export function errorResponse(err: unknown, log: (message: string) => void = console.error, request?: RequestHead): Response {
+  const known = isSharedSessionError(err)
+  if (known) {
     if (err.status >= 500) log(`shared-session: ${err.code}: ${err.message}${err.cause ? ` (${(err.cause as Error).message ?? err.cause})` : ''}`)
-    const extra: Record<string, string> = { ...PRIVATE_HEADERS }
-    if (err.code === 'ERR_STORE_UNAVAILABLE') extra['retry-after'] = '1'
-    return json({ error: err.code, message: err.message }, err.status, extra)
+  } else {
+    log(`shared-session: unexpected error: ${(err as Error)?.stack ?? String(err)}`)
   }
-  log(`shared-session: unexpected error: ${(err as Error)?.stack ?? String(err)}`)
-  return json({ error: 'ERR_INTERNAL', message: 'internal error' }, 500, PRIVATE_HEADERS)
+  const error: ErrorSummary = known ? err : { code: 'ERR_INTERNAL', status: 500, message: 'internal error' }
+  const extra: Record<string, string> = { ...PRIVATE_HEADERS }
+  if (error.code === 'ERR_STORE_UNAVAILABLE') extra['retry-after'] = '1'
+  if (request && wantsPage(request)) return html(errorPageHtml(error, request), error.status, extra)
+  return json({ error: error.code, message: error.message }, error.status, extra)
 }
 
 function withHeaders(response: Response, headers: Record<string, string | string[]>): Response {

@@ -30,7 +30,8 @@ export function toExpress<T>(core: MiddlewareCore<T>): RequestHandler {
         res.locals[core.property] = result.value
         next()
       },
-      (err) => sendResponse(res, errorResponse(err)),
+      // A navigation gets an HTML page saying what happened; scripts and API clients keep the JSON.
+      (err) => sendResponse(res, errorResponse(err, undefined, nodeRequestHead(req, core.origin))),
     ).catch(next)
   }
 }

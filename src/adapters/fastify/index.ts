@@ -32,7 +32,8 @@ export function registerFastify<T>(app: FastifyInstance, core: MiddlewareCore<T>
         return
       }
     } catch (err) {
-      response = errorResponse(err)
+      // A navigation gets an HTML page saying what happened; scripts and API clients keep the JSON.
+      response = errorResponse(err, undefined, nodeRequestHead(request.raw, core.origin))
     }
     await sendFastify(reply, response)
     return reply

@@ -27,7 +27,8 @@ export function toHono<T>(core: MiddlewareCore<T>): MiddlewareHandler {
       // Build the URL on the configured origin: never trust the Host header.
       result = await core.handle({ method: raw.method, url: core.origin + url.pathname + url.search, headers: raw.headers }, sink)
     } catch (err) {
-      return errorResponse(err)
+      // A navigation gets an HTML page saying what happened; scripts and API clients keep the JSON.
+      return errorResponse(err, undefined, c.req.raw)
     }
     if (result.response) return withSink(result.response, cookies, headers)
     c.set(core.property as never, result.value as never)

@@ -34,7 +34,8 @@ export function withNodeMiddleware<T>(core: MiddlewareCore<T>, handler: RequestL
         ;(req as unknown as Record<string, unknown>)[core.property] = result.value
         return handler(req, res)
       },
-      (err) => sendResponse(res, errorResponse(err)),
+      // A navigation gets an HTML page saying what happened; scripts and API clients keep the JSON.
+      (err) => sendResponse(res, errorResponse(err, undefined, nodeRequestHead(req, core.origin))),
     ).catch((err: unknown) => {
       // An error of the app's own handler: log it, and answer 500 if nothing was sent yet.
       if (res.headersSent) {
