@@ -11,6 +11,9 @@ import { createPostgresStore } from '../../src/stores/postgres/index.js'
 /** The PostgreSQL server the suites use: the machine's (trust auth, database `test`), or POSTGRES_URL. */
 export const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
+/** The three-master Redis Cluster scripts/start-services.sh starts, or REDIS_CLUSTER_URL. */
+export const REDIS_CLUSTER_URL = process.env.REDIS_CLUSTER_URL ?? 'redis-cluster://127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003'
+
 /** The Redis server the suites use: the machine's, or REDIS_URL. */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 
@@ -24,7 +27,7 @@ export interface StoreFixture {
  * A fresh, isolated store of each kind: memory, a real SQLite file, a real
  * Redis under a unique prefix, a real PostgreSQL in a schema of its own.
  */
-export const STORE_FACTORIES: Record<'memory' | 'sqlite' | 'redis' | 'postgres', () => Promise<StoreFixture>> = {
+export const STORE_FACTORIES: Record<'memory' | 'sqlite' | 'redis' | 'redis-cluster' | 'postgres', () => Promise<StoreFixture>> = {
   async memory() {
     const store = createMemoryStore()
     return { store, cleanup: () => store.close() }
@@ -48,6 +51,17 @@ export const STORE_FACTORIES: Record<'memory' | 'sqlite' | 'redis' | 'postgres',
       async cleanup() {
         await deleteRedisPrefix(prefix)
         await store.close()
+      },
+    }
+  },
+  async 'redis-cluster'() {
+    const prefix = `sstest:${randomBytes(6).toString('hex')}:`
+    const store = createRedisStore({ url: REDIS_CLUSTER_URL, prefix })
+    return {
+      store,
+      async cleanup() {
+        await store.close()
+        await deleteRedisClusterPrefix(prefix)
       },
     }
   },
@@ -114,4 +128,25 @@ export async function deleteRedisPrefix(prefix: string): Promise<void> {
     cursor = next
   } while (cursor !== '0')
   await client.quit()
+}
+
+/** Remove every key under a prefix from every master of the test cluster. */
+export async function deleteRedisClusterPrefix(prefix: string): Promise<void> {
+  const { Cluster } = await import('ioredis')
+  const { parseClusterUrl } = await import('../../src/stores/redis/cluster-url.js')
+  const cluster = new Cluster(parseClusterUrl(REDIS_CLUSTER_URL)!.nodes, { lazyConnect: true })
+  await cluster.connect()
+  try {
+    for (const node of cluster.nodes('master')) {
+      let cursor = '0'
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500)
+        // Keys of one node may belong to different slots: delete them one by one (a multi-key DEL must stay in one slot).
+        await Promise.all(keys.map((key) => node.del(key)))
+        cursor = next
+      } while (cursor !== '0')
+    }
+  } finally {
+    await cluster.quit()
+  }
 }

@@ -148,22 +148,32 @@ describe('redis store', () => {
     }
   })
 
-  test('a session hash does not grow with its links: reading it costs the same with 1 link or 500', async () => {
+  test('a session is two keys whatever its links: reading it costs the same with 1 link or 500, and its links die with it', async () => {
     const prefix = freshPrefix()
     const store = createRedisStore({ url, prefix })
     try {
       const now = Date.now()
       const record = makeRecord({ data: { cart: '["teapot"]' } })
       await store.insertSession(record)
-      await store.insertLink(randomId(), { sessionId: record.id, site: 'shop', via: 'new', createdAt: now, expiresAt: record.absoluteExpiresAt })
+      const hashes = [randomId()]
+      await store.insertLink(hashes[0]!, { sessionId: record.id, site: 'shop', via: 'new', createdAt: now, expiresAt: record.absoluteExpiresAt })
       const fieldsWithOne = await admin.hlen(`${prefix}s:${record.id}`)
-      for (let i = 0; i < 500; i++) await store.insertLink(randomId(), { sessionId: record.id, site: 'shop', via: 'push', createdAt: now, expiresAt: record.absoluteExpiresAt })
+      for (let i = 0; i < 500; i++) {
+        hashes.push(randomId())
+        await store.insertLink(hashes.at(-1)!, { sessionId: record.id, site: 'shop', via: 'push', createdAt: now, expiresAt: record.absoluteExpiresAt })
+      }
       assert.equal(await admin.hlen(`${prefix}s:${record.id}`), fieldsWithOne)
-      assert.equal(await admin.scard(`${prefix}sl:${record.id}`), 501, 'the links are listed in their own set')
+      assert.equal((await keysUnder(prefix)).length, 1 + 501, 'one key for the session, one per link, nothing else')
       assert.equal(await store.deleteSession(record.id), true)
-      assert.deepEqual(await keysUnder(prefix), [], 'deleting the session takes all 501 links and the set with it')
+      for (const hash of hashes.slice(0, 20)) {
+        assert.equal(await store.resolveLink(hash, now), null)
+        assert.equal(await store.deleteLink(hash), false, 'a link of a deleted session logs nobody out')
+      }
+      assert.equal((await store.count(now)).links, 0)
+      assert.ok((await admin.pexpiretime(`${prefix}l:${hashes.at(-1)}`)) <= record.absoluteExpiresAt, 'the rest vanish by themselves, at the latest with the session')
     } finally {
       await store.close()
+      await deleteKeysUnder(prefix)
     }
   })
 
@@ -178,6 +188,10 @@ describe('redis store', () => {
       await store.insertLink(hash, { sessionId: record.id, site: 'shop', via: 'new', createdAt: t0, expiresAt: t0 + 600_000 })
       assert.equal(await admin.pexpiretime(`${prefix}s:${record.id}`), record.idleExpiresAt)
       assert.equal(await admin.pexpiretime(`${prefix}l:${hash}`), t0 + 600_000)
+      const longer = randomId()
+      await store.insertLink(longer, { sessionId: record.id, site: 'shop', via: 'new', createdAt: t0, expiresAt: record.absoluteExpiresAt + 600_000 })
+      assert.equal(await admin.pexpiretime(`${prefix}l:${longer}`), record.absoluteExpiresAt, 'a link never outlives its session')
+      assert.equal((await store.resolveLink(longer, t0))?.link.expiresAt, record.absoluteExpiresAt + 600_000, 'and still reads back as written')
       assert.equal(await admin.pexpiretime(`${prefix}u:u_ttl`), record.absoluteExpiresAt)
       await store.touchSession(record.id, t0 + 1, record.absoluteExpiresAt + 1)
       assert.equal(await admin.pexpiretime(`${prefix}s:${record.id}`), record.absoluteExpiresAt, 'never past the absolute expiry')

@@ -1,14 +1,28 @@
 import type { LinkRecord, LinkVia, SessionRecord, SessionUser } from '../store.js'
 
 /**
- * Data keys live in the session hash as `d:{key}`, beside the meta fields, so HSET/HDEL stay per key.
+ * Field names of a session hash. Meta fields are one letter; data keys are
+ * stored as `.` + key, so no data key can ever collide with a meta field
+ * and HSET/HDEL stay per key. Short names matter: with a million sessions
+ * every byte of a field name is a megabyte of memory.
+ *
+ * @example
+ * ```ts
+ * await client.hget(sessionKey, FIELD.absolute)
+ * ```
+ */
+export const FIELD = { created: 'c', seen: 's', idle: 'i', absolute: 'a', user: 'u' } as const
+
+/**
+ * The prefix of a data key's field in the session hash.
  *
  * @example
  * ```ts
  * await client.hget(sessionKey, DATA_FIELD + 'cart')
  * ```
  */
-export const DATA_FIELD = 'd:'
+export const DATA_FIELD = '.'
+
 /**
  * The hash fields of a new session, as the flat field/value list HSET takes.
  *
@@ -19,68 +33,82 @@ export const DATA_FIELD = 'd:'
  */
 export function sessionToFields(record: SessionRecord): string[] {
   const fields = [
-    'created', String(record.createdAt),
-    'seen', String(record.lastSeenAt),
-    'idle', String(record.idleExpiresAt),
-    'abs', String(record.absoluteExpiresAt),
+    FIELD.created, String(record.createdAt),
+    FIELD.seen, String(record.lastSeenAt),
+    FIELD.idle, String(record.idleExpiresAt),
+    FIELD.absolute, String(record.absoluteExpiresAt),
   ]
-  if (record.user !== null) fields.push('user', JSON.stringify(record.user), 'sub', record.user.sub)
+  if (record.user !== null) fields.push(FIELD.user, JSON.stringify(record.user))
   for (const [key, value] of Object.entries(record.data)) fields.push(DATA_FIELD + key, value)
   return fields
 }
 
-function toMap(flat: unknown): Map<string, string> {
-  const map = new Map<string, string>()
-  if (!Array.isArray(flat)) return map
-  for (let i = 0; i + 1 < flat.length; i += 2) map.set(String(flat[i]), String(flat[i + 1]))
-  return map
-}
-
 /**
- * A session from the flat field/value list HGETALL returns, or null when it
- * is missing, incomplete or expired at `now` (Redis expires keys on its own
- * clock; callers pass theirs).
+ * A session from the flat field/value list HGETALL returns (or the object
+ * ioredis makes of it), or null when it is missing, incomplete or expired
+ * at `now` (Redis expires keys on its own clock; callers pass theirs).
  *
  * @example
  * ```ts
- * const [linkFields, sessionFields] = await scripts.resolveLink(linkKey, prefix)
- * const session = fieldsToSession(link.sessionId, sessionFields, Date.now())
+ * const session = fieldsToSession(id, await client.call('HGETALL', key), Date.now())
  * ```
  */
 export function fieldsToSession(id: string, flat: unknown, now: number): SessionRecord | null {
-  const fields = toMap(flat)
-  const idle = Number(fields.get('idle'))
-  const abs = Number(fields.get('abs'))
-  if (!(idle > now && abs > now)) return null
+  if (!Array.isArray(flat) || flat.length === 0) return null
+  let created = 0
+  let seen = 0
+  let idle = 0
+  let abs = 0
+  let user: SessionUser | null = null
   const data: [string, string][] = []
-  for (const [field, value] of fields) if (field.startsWith(DATA_FIELD)) data.push([field.slice(DATA_FIELD.length), value])
-  const user = fields.get('user')
-  return {
-    id,
-    user: user === undefined ? null : (JSON.parse(user) as SessionUser),
-    // fromEntries keeps a `__proto__` key as data rather than setting the prototype.
-    data: Object.fromEntries(data),
-    createdAt: Number(fields.get('created')),
-    lastSeenAt: Number(fields.get('seen')),
-    idleExpiresAt: idle,
-    absoluteExpiresAt: abs,
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const field = String(flat[i])
+    const value = String(flat[i + 1])
+    if (field.startsWith(DATA_FIELD)) data.push([field.slice(DATA_FIELD.length), value])
+    else if (field === FIELD.created) created = Number(value)
+    else if (field === FIELD.seen) seen = Number(value)
+    else if (field === FIELD.idle) idle = Number(value)
+    else if (field === FIELD.absolute) abs = Number(value)
+    else if (field === FIELD.user) user = JSON.parse(value) as SessionUser
   }
+  if (!(idle > now && abs > now)) return null
+  // fromEntries keeps a `__proto__` key as data rather than setting the prototype.
+  return { id, user, data: Object.fromEntries(data), createdAt: created, lastSeenAt: seen, idleExpiresAt: idle, absoluteExpiresAt: abs }
 }
 
 /**
- * A link from the flat field/value list of its hash, or null when missing or
- * expired at `now`.
+ * A link as the one string value of its key: a JSON array
+ * `[sessionId, site, via, createdAt, expiresAt]`. A string costs less memory
+ * than a hash of five fields, and a link is never patched, only replaced.
  *
  * @example
  * ```ts
- * const [linkFields] = await scripts.resolveLink(linkKey, prefix)
- * const link = fieldsToLink(linkFields, Date.now())
+ * await client.set(linkKey, encodeLink(link), 'PXAT', link.expiresAt)
  * ```
  */
-export function fieldsToLink(flat: unknown, now: number): LinkRecord | null {
-  const fields = toMap(flat)
-  const sessionId = fields.get('sid')
-  const expiresAt = Number(fields.get('expires'))
-  if (sessionId === undefined || !(expiresAt > now)) return null
-  return { sessionId, site: fields.get('site') ?? '', via: (fields.get('via') ?? 'new') as LinkVia, createdAt: Number(fields.get('created')), expiresAt }
+export function encodeLink(link: LinkRecord): string {
+  return JSON.stringify([link.sessionId, link.site, link.via, link.createdAt, link.expiresAt])
+}
+
+/**
+ * A link from its stored string, or null when missing, unreadable or expired at `now`.
+ *
+ * @example
+ * ```ts
+ * const link = decodeLink(await client.get(linkKey), Date.now())
+ * ```
+ */
+export function decodeLink(value: unknown, now: number): LinkRecord | null {
+  if (typeof value !== 'string') return null
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(value)
+  } catch {
+    return null
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 5) return null
+  const [sessionId, site, via, createdAt, expiresAt] = parsed as [unknown, unknown, unknown, unknown, unknown]
+  if (typeof sessionId !== 'string' || typeof site !== 'string' || typeof via !== 'string') return null
+  if (typeof createdAt !== 'number' || typeof expiresAt !== 'number' || !(expiresAt > now)) return null
+  return { sessionId, site, via: via as LinkVia, createdAt, expiresAt }
 }

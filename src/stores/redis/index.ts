@@ -1,9 +1,11 @@
-import type { Redis } from 'ioredis'
+import type { ConnectionOptions } from 'node:tls'
+import type { Cluster, Redis } from 'ioredis'
 import { SharedSessionError } from '../../errors/shared-session-error.js'
-import type { SessionRecord, SessionStore, StoreCounts } from '../store.js'
+import type { SessionRecord, SessionStore, SessionUser, StoreCounts } from '../store.js'
 import { guardStore } from '../unavailable.js'
-import { DATA_FIELD, fieldsToLink, fieldsToSession, sessionToFields } from './codec.js'
-import { createRedisClient, readiness } from './connection.js'
+import { parseClusterUrl } from './cluster-url.js'
+import { DATA_FIELD, decodeLink, encodeLink, fieldsToSession, sessionToFields } from './codec.js'
+import { createRedisClient, readiness, type ConnectionSettings } from './connection.js'
 import { defineScripts } from './scripts.js'
 
 /**
@@ -11,20 +13,35 @@ import { defineScripts } from './scripts.js'
  *
  * @example
  * ```ts
- * const options: RedisStoreOptions = { url: process.env.REDIS_URL, prefix: 'myapp:ss:' }
+ * const single: RedisStoreOptions = { url: process.env.REDIS_URL, prefix: 'myapp:ss:' }
+ * const cluster: RedisStoreOptions = { url: 'redis-cluster://10.0.0.1:7001,10.0.0.2:7001', prefix: 'myapp:ss:' }
  * ```
  */
 export interface RedisStoreOptions {
-  /** Where Redis listens (default `redis://127.0.0.1:6379`). Ignored when `client` is given. */
-  url?: string
-  /** Put before every key, so several apps can share one Redis (default `ss:`). */
-  prefix?: string
   /**
-   * An ioredis client of your own. The store never closes it; configure it
-   * with `enableOfflineQueue: false` and a `commandTimeout` to keep calls
-   * bounded while Redis is down.
+   * Where Redis listens (default `redis://127.0.0.1:6379`): `redis://[user:password@]host:port[/db]`,
+   * `rediss://…` for TLS, or `redis-cluster://[user:password@]host:port,host:port…`
+   * (`rediss-cluster://` for TLS) for a Redis Cluster. Ignored when `client` is given.
    */
-  client?: Redis
+  url?: string
+  /** The nodes of a Redis Cluster (`host:port` or `redis://host:port`); the same as a `redis-cluster://` URL. */
+  nodes?: string[]
+  /** Put before every key, so several apps can share one Redis (default `ss:`). No `{` or `}`: see docs/stores.md. */
+  prefix?: string
+  /** ACL user name (overrides the URL's). */
+  username?: string
+  /** Password (overrides the URL's). */
+  password?: string
+  /** Database number, single server only (overrides the URL's `/db`). */
+  database?: number
+  /** `true` or Node TLS options (`ca`, `servername`, …); `rediss://` also turns TLS on. */
+  tls?: boolean | ConnectionOptions
+  /**
+   * An ioredis client (`Redis` or `Cluster`) of your own. The store never
+   * closes it; configure it with `enableOfflineQueue: false` and a
+   * `commandTimeout` to keep calls bounded while Redis is down.
+   */
+  client?: Redis | Cluster
   /** A command that gets no answer in this many ms fails with `ERR_STORE_UNAVAILABLE` (default 2000). */
   commandTimeoutMs?: number
   /** How long a call waits for a connection before failing with `ERR_STORE_UNAVAILABLE` (default 2000). */
@@ -47,49 +64,94 @@ function globEscape(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&')
 }
 
+function parseNode(node: string): { host: string; port: number } {
+  const parsed = parseClusterUrl(`redis-cluster://${node.replace(/^rediss?:\/\//, '')}`)
+  if (parsed === null || parsed.nodes.length !== 1) throw invalid('nodes', `cluster node ${JSON.stringify(node)} must look like "host:port"`)
+  return parsed.nodes[0]!
+}
+
+/** The connection an options object asks for, validated (a bad URL fails at start-up, not on the first request). */
+function connectionSettings(options: RedisStoreOptions, commandTimeoutMs: number, connectTimeoutMs: number): ConnectionSettings {
+  const { url = 'redis://127.0.0.1:6379' } = options
+  const settings: ConnectionSettings = { commandTimeoutMs, connectTimeoutMs }
+  if (options.username !== undefined) settings.username = options.username
+  if (options.password !== undefined) settings.password = options.password
+  if (options.tls !== undefined) settings.tls = options.tls
+  if (options.database !== undefined) {
+    if (!Number.isSafeInteger(options.database) || options.database < 0) throw invalid('database', '`database` must be a whole number ≥ 0')
+    settings.database = options.database
+  }
+  if (options.nodes !== undefined) {
+    if (!Array.isArray(options.nodes) || options.nodes.length === 0) throw invalid('nodes', '`nodes` must list at least one "host:port" of the cluster')
+    settings.nodes = options.nodes.map(parseNode)
+    return settings
+  }
+  if (typeof url !== 'string') throw invalid('url', '`url` must be a string such as "redis://host:6379"')
+  if (/^rediss?-cluster:/.test(url)) {
+    const parsed = parseClusterUrl(url)
+    if (parsed === null) throw invalid('url', '`url` must look like "redis-cluster://host:7001,host:7002" (rediss-cluster:// for TLS)')
+    settings.nodes = parsed.nodes
+    settings.username ??= parsed.username
+    settings.password ??= parsed.password
+    if (parsed.tls && settings.tls === undefined) settings.tls = true
+    return settings
+  }
+  if (!/^rediss?:\/\//.test(url) || !URL.canParse(url)) {
+    throw invalid('url', '`url` must look like "redis://host:6379", "rediss://host:6380" or "redis-cluster://host:7001,host:7002"')
+  }
+  settings.url = url
+  return settings
+}
+
 /**
- * A session store in Redis, for many hub and member instances. Keys carry
- * native expiry (a session at the earlier of its idle and absolute expiry,
- * a link at its own), so nothing needs sweeping; reads still check expiry
- * against the `now` they are given.
+ * A session store in Redis, for many hub and member instances, on a single
+ * server, Sentinel, or a Redis Cluster. Keys carry native expiry (a session
+ * at the earlier of its idle and absolute expiry, a link at its own but
+ * never past its session's absolute expiry), so nothing needs sweeping;
+ * reads still check expiry against the `now` they are given.
  *
- * Layout under `prefix`: `s:{id}` a hash with the session's meta fields and
- * one `d:{key}` field per data key (per-key HSET/HDEL, so concurrent patches
- * of different keys lose nothing); `l:{hash}` a link; `u:{sub}` the set of a
- * user's sessions; `n:{nonce}` a consumed nonce (`SET NX PXAT`).
+ * Layout under `prefix` (see docs/stores.md): `s:{id}` a hash with one-letter
+ * meta fields and one `.{key}` field per data key (per-key HSET/HDEL, so
+ * concurrent patches of different keys lose nothing); `l:{hash}` a link as
+ * one short string; `u:{sub}` the set of a user's sessions; `n:{nonce}` a
+ * consumed nonce (`SET NX PXAT`). Every script touches one key, so the same
+ * code runs on a cluster; only `resolveLink` on a single server reads link
+ * and session in one script (one round trip instead of two).
+ *
+ * A deleted session's links are not hunted down: they resolve to nothing
+ * (their session is gone) and Redis drops them at their expiry. That keeps a
+ * session to two keys and every write to one slot.
  *
  * While Redis is unreachable every call fails within about
  * `connectTimeoutMs` (or `commandTimeoutMs` mid-command) with
  * `ERR_STORE_UNAVAILABLE`; the client reconnects in the background and later
  * calls succeed with no action. Needs the optional peer dependency `ioredis`.
- * Single Redis or Sentinel only: scripts touch keys they derive, which Redis
- * Cluster does not allow.
  *
  * @example
  * ```ts
  * import { createRedisStore } from 'shared-session/stores/redis'
  * const store = createRedisStore({ url: process.env.REDIS_URL, prefix: 'acme:ss:' })
+ * const cluster = createRedisStore({ url: 'redis-cluster://10.0.0.1:7001,10.0.0.2:7001,10.0.0.3:7001' })
  * const found = await store.resolveLink(linkHash, Date.now())
  * process.on('SIGTERM', () => store.close())
  * ```
  */
 export function createRedisStore(options: RedisStoreOptions = {}): SessionStore {
-  const { url = 'redis://127.0.0.1:6379', prefix = 'ss:' } = options
+  const { prefix = 'ss:' } = options
   const commandTimeoutMs = positiveMs('commandTimeoutMs', options.commandTimeoutMs ?? 2000)
   const connectTimeoutMs = positiveMs('connectTimeoutMs', options.connectTimeoutMs ?? 2000)
   if (typeof prefix !== 'string') throw invalid('prefix', '`prefix` must be a string such as "ss:"')
-  if (options.client === undefined && (typeof url !== 'string' || !/^rediss?:\/\//.test(url))) {
-    throw invalid('url', '`url` must look like "redis://host:6379" or "rediss://host:6380"')
-  }
+  if (/[{}]/.test(prefix)) throw invalid('prefix', '`prefix` must not contain "{" or "}": on Redis Cluster they would pin every key to one slot')
+  const settings = options.client === undefined ? connectionSettings(options, commandTimeoutMs, connectTimeoutMs) : undefined
 
   const ownsClient = options.client === undefined
-  const client = options.client ?? createRedisClient({ url, commandTimeoutMs, connectTimeoutMs })
+  const client = options.client ?? createRedisClient(settings!)
+  const isCluster = (client as { isCluster?: boolean }).isCluster === true
   const ready = readiness(client, connectTimeoutMs)
   const scripts = defineScripts(client)
 
   const key = {
     session: (id: string) => `${prefix}s:${id}`,
-    sessionLinks: (id: string) => `${prefix}sl:${id}`,
     link: (hash: string) => `${prefix}l:${hash}`,
     user: (sub: string) => `${prefix}u:${sub}`,
     nonce: (nonce: string) => `${prefix}n:${nonce}`,
@@ -100,24 +162,29 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
       return run()
     })
 
+  // On a cluster every master holds a share of the keys.
   async function scan(pattern: string): Promise<string[]> {
+    const nodes: Redis[] = isCluster ? (client as Cluster).nodes('master') : [client as Redis]
     const found: string[] = []
-    let cursor = '0'
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
-      cursor = next
-      found.push(...keys)
-    } while (cursor !== '0')
+    for (const node of nodes) {
+      let cursor = '0'
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+        cursor = next
+        found.push(...keys)
+      } while (cursor !== '0')
+    }
     return found
   }
 
-  // A pipeline reports failures per command; one failed command makes the whole count unreliable.
-  async function run(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
-    const results = (await pipeline.exec()) ?? []
-    return results.map(([err, value]) => {
-      if (err) throw err
-      return value
-    })
+  const readSession = async (id: string, now: number): Promise<SessionRecord | null> => fieldsToSession(id, await client.call('HGETALL', key.session(id)), now)
+
+  /** Deletes one session and its user-index entry; true when the session existed. */
+  async function deleteOne(id: string): Promise<boolean> {
+    const user = await scripts.deleteSession(key.session(id))
+    if (typeof user !== 'string') return false
+    if (user !== '') await client.srem(key.user((JSON.parse(user) as SessionUser).sub), id)
+    return true
   }
 
   return {
@@ -126,17 +193,14 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
     insertSession: (record) =>
       guard('insertSession', async () => {
         const expireAt = Math.min(record.idleExpiresAt, record.absoluteExpiresAt)
-        const sub = record.user === null ? '' : record.user.sub
-        await scripts.insertSession(
-          key.session(record.id), key.user(sub),
-          prefix, record.id, String(expireAt), String(record.absoluteExpiresAt), record.user === null ? '0' : '1',
-          ...sessionToFields(record),
-        )
+        await scripts.insertSession(key.session(record.id), String(expireAt), ...sessionToFields(record))
+        // After the session, so "log out everywhere" never finds an id whose session is not written yet.
+        if (record.user !== null) await scripts.indexUserSession(key.user(record.user.sub), record.id, String(record.absoluteExpiresAt))
       }),
 
-    getSession: (id, now) => guard('getSession', async () => fieldsToSession(id, await client.call('HGETALL', key.session(id)), now)),
+    getSession: (id, now) => guard('getSession', () => readSession(id, now)),
 
-    deleteSession: (id) => guard('deleteSession', async () => (await scripts.deleteSession(key.session(id), prefix, id)) === 1),
+    deleteSession: (id) => guard('deleteSession', () => deleteOne(id)),
 
     patchSession: (id, patch) =>
       guard('patchSession', async () => {
@@ -146,39 +210,59 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
       }),
 
     touchSession: (id, lastSeenAt, idleExpiresAt) =>
-      guard('touchSession', async () => (await scripts.touchSession(key.session(id), key.sessionLinks(id), String(lastSeenAt), String(idleExpiresAt))) === 1),
+      guard('touchSession', async () => (await scripts.touchSession(key.session(id), String(lastSeenAt), String(idleExpiresAt))) === 1),
 
     insertLink: (hash, link) =>
       guard('insertLink', async () => {
-        await scripts.insertLink(
-          key.link(hash), key.session(link.sessionId), key.sessionLinks(link.sessionId),
-          hash, link.sessionId, link.site, String(link.createdAt), String(link.expiresAt), link.via,
-        )
+        // A link to a missing session could never resolve: storing it would only let anyone fill Redis.
+        const absolute = Number(await client.hget(key.session(link.sessionId), 'a'))
+        if (!(absolute > 0)) return
+        await client.set(key.link(hash), encodeLink(link), 'PXAT', Math.max(1, Math.ceil(Math.min(link.expiresAt, absolute))))
       }),
 
     resolveLink: (hash, now) =>
       guard('resolveLink', async () => {
-        const found = await scripts.resolveLink(key.link(hash), prefix)
-        if (!Array.isArray(found)) return null
-        const link = fieldsToLink(found[0], now)
-        const session = link === null ? null : fieldsToSession(link.sessionId, found[1], now)
+        let value: unknown
+        let sessionFields: unknown
+        if (isCluster) {
+          value = await client.get(key.link(hash))
+          const link = decodeLink(value, now)
+          if (link === null) return null
+          sessionFields = await client.call('HGETALL', key.session(link.sessionId))
+        } else {
+          const found = await scripts.resolveLinkSingle(key.link(hash), `${prefix}s:`)
+          if (!Array.isArray(found)) return null
+          ;[value, sessionFields] = found as [unknown, unknown]
+        }
+        const link = decodeLink(value, now)
+        const session = link === null ? null : fieldsToSession(link.sessionId, sessionFields, now)
         return link === null || session === null ? null : { link, session }
       }),
 
-    deleteLink: (hash) => guard('deleteLink', async () => (await scripts.deleteLink(key.link(hash), prefix, hash)) === 1),
+    deleteLink: (hash) =>
+      guard('deleteLink', async () => {
+        const link = decodeLink(await scripts.deleteLink(key.link(hash)), Number.NEGATIVE_INFINITY)
+        // A link whose session is gone was already dead: deleting it logs nobody out.
+        return link !== null && (await client.exists(key.session(link.sessionId))) === 1
+      }),
 
     listUserSessions: (sub, now) =>
       guard('listUserSessions', async () => {
-        const flat = (await scripts.listUserSessions(key.user(sub), prefix)) as unknown[]
-        const sessions: SessionRecord[] = []
-        for (let i = 0; i + 1 < flat.length; i += 2) {
-          const session = fieldsToSession(String(flat[i]), flat[i + 1], now)
-          if (session !== null) sessions.push(session)
-        }
-        return sessions.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        const ids = await client.smembers(key.user(sub))
+        const found = await Promise.all(ids.map((id) => readSession(id, Number.NEGATIVE_INFINITY)))
+        const gone = ids.filter((_, i) => found[i] === null)
+        if (gone.length > 0) await client.srem(key.user(sub), ...gone) // expired in Redis: prune the index
+        return found
+          .filter((session): session is SessionRecord => session !== null && session.idleExpiresAt > now && session.absoluteExpiresAt > now)
+          .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       }),
 
-    deleteUserSessions: (sub) => guard('deleteUserSessions', async () => Number(await scripts.deleteUserSessions(key.user(sub), prefix))),
+    deleteUserSessions: (sub) =>
+      guard('deleteUserSessions', async () => {
+        const ids = await client.smembers(key.user(sub))
+        const deleted = await Promise.all(ids.map(deleteOne))
+        return deleted.filter(Boolean).length
+      }),
 
     consumeNonce: (nonce, expiresAt) =>
       guard('consumeNonce', async () => {
@@ -190,27 +274,20 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
       guard('count', async (): Promise<StoreCounts> => {
         const base = globEscape(prefix)
         const [sessionKeys, linkKeys, nonceKeys] = await Promise.all([scan(`${base}s:*`), scan(`${base}l:*`), scan(`${base}n:*`)])
+        const sessionPrefix = key.session('')
 
         const sessionLive = new Map<string, boolean>()
-        const meta = client.pipeline()
-        for (const k of sessionKeys) meta.hmget(k, 'idle', 'abs')
-        for (const [i, value] of (await run(meta)).entries()) {
-          const [idle, abs] = (value as (string | null)[] | null) ?? []
-          sessionLive.set(sessionKeys[i]!, Number(idle) > now && Number(abs) > now)
-        }
+        const times = await Promise.all(sessionKeys.map((k) => client.hmget(k, 'i', 'a')))
+        for (const [i, [idle, abs]] of times.entries()) sessionLive.set(sessionKeys[i]!.slice(sessionPrefix.length), Number(idle) > now && Number(abs) > now)
 
-        const links = client.pipeline()
-        for (const k of linkKeys) links.hmget(k, 'sid', 'expires')
         let liveLinks = 0
-        for (const value of await run(links)) {
-          const [sid, expires] = (value as (string | null)[] | null) ?? []
-          if (sid != null && Number(expires) > now && sessionLive.get(key.session(sid)) === true) liveLinks++
+        for (const value of await Promise.all(linkKeys.map((k) => client.get(k)))) {
+          const link = decodeLink(value, now)
+          if (link !== null && sessionLive.get(link.sessionId) === true) liveLinks++
         }
 
-        const nonces = client.pipeline()
-        for (const k of nonceKeys) nonces.get(k)
         let liveNonces = 0
-        for (const value of await run(nonces)) if (Number(value) > now) liveNonces++
+        for (const value of await Promise.all(nonceKeys.map((k) => client.get(k)))) if (Number(value) > now) liveNonces++
 
         return { sessions: [...sessionLive.values()].filter(Boolean).length, links: liveLinks, nonces: liveNonces }
       }),

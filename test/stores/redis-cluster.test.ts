@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import { after, describe, test } from 'node:test'
+import { Cluster } from 'ioredis'
+import { isSharedSessionError } from '../../src/errors/shared-session-error.js'
+import { parseClusterUrl } from '../../src/stores/redis/cluster-url.js'
+import { createRedisStore } from '../../src/stores/redis/index.js'
+import { deleteRedisClusterPrefix, REDIS_CLUSTER_URL, STORE_FACTORIES } from '../helpers/stores.js'
+import { makeRecord, randomId, runStoreContract } from './contract.js'
+
+// The cluster scripts/start-services.sh starts: three masters on 127.0.0.1:7001-7003.
+runStoreContract('redis-cluster', STORE_FACTORIES['redis-cluster'])
+
+const filePrefix = `sstest:${randomBytes(6).toString('hex')}:`
+let stores = 0
+const freshPrefix = (): string => `${filePrefix}${++stores}:`
+const admin = new Cluster(parseClusterUrl(REDIS_CLUSTER_URL)!.nodes)
+after(async () => {
+  await deleteRedisClusterPrefix(filePrefix)
+  await admin.quit()
+})
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+describe('redis store on a cluster', () => {
+  test('sessions and links spread over every master, and each resolves from any of them', async () => {
+    const prefix = freshPrefix()
+    const store = createRedisStore({ url: REDIS_CLUSTER_URL, prefix })
+    try {
+      const now = Date.now()
+      const links: [string, string][] = []
+      for (let i = 0; i < 30; i++) {
+        const record = makeRecord({ data: { i: String(i) } })
+        await store.insertSession(record)
+        const hash = randomId()
+        await store.insertLink(hash, { sessionId: record.id, site: 'shop', via: 'new', createdAt: now, expiresAt: record.absoluteExpiresAt })
+        links.push([hash, record.id])
+      }
+      const perNode = await Promise.all(
+        admin.nodes('master').map(async (node) => (await node.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 1000))[1].length),
+      )
+      assert.equal(perNode.length, 3)
+      assert.ok(perNode.every((n) => n > 0), `keys on every master: ${perNode.join(', ')}`)
+      for (const [hash, id] of links) assert.equal((await store.resolveLink(hash, now))?.session.id, id)
+      assert.deepEqual(await store.count(now), { sessions: 30, links: 30, nonces: 0 })
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('a user’s sessions in different slots are listed and logged out everywhere', async () => {
+    const prefix = freshPrefix()
+    const store = createRedisStore({ url: REDIS_CLUSTER_URL, prefix })
+    try {
+      const now = Date.now()
+      const user = { sub: 'u_cluster', username: 'cluster' }
+      const records = Array.from({ length: 12 }, (_, i) => makeRecord({ user }, now + i))
+      for (const record of records) await store.insertSession(record)
+      const slots = new Set(await Promise.all(records.map(async (r) => Number(await admin.cluster('KEYSLOT', `${prefix}s:${r.id}`)))))
+      assert.ok(slots.size > 1, 'the sessions live in several slots')
+      assert.deepEqual(await store.listUserSessions(user.sub, now), records)
+      assert.equal(await store.deleteUserSessions(user.sub), 12)
+      assert.deepEqual(await store.listUserSessions(user.sub, now), [])
+      assert.equal((await store.count(now)).sessions, 0)
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('20 parallel replays of one nonce through 4 separate cluster clients: exactly one wins', async () => {
+    const prefix = freshPrefix()
+    const clients = Array.from({ length: 4 }, () => createRedisStore({ url: REDIS_CLUSTER_URL, prefix }))
+    try {
+      await Promise.all(clients.map((s) => s.getSession(randomId(), Date.now()))) // connected, slots known
+      const nonce = randomId()
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => clients[i % 4]!.consumeNonce(nonce, Date.now() + 60_000)))
+      assert.equal(results.filter(Boolean).length, 1)
+    } finally {
+      await Promise.all(clients.map((s) => s.close()))
+    }
+  })
+
+  test('cluster URLs and node lists are checked at start-up', () => {
+    for (const options of [
+      { url: 'redis-cluster://' },
+      { url: 'redis-cluster://host:99999' },
+      { url: 'redis-cluster://a:1,,b:2' },
+      { nodes: [] },
+      { nodes: ['not a node:x'] },
+      { url: REDIS_CLUSTER_URL, prefix: 'app{x}:' },
+    ]) {
+      assert.throws(() => createRedisStore(options), (err: unknown) => isSharedSessionError(err, 'ERR_CONFIG_INVALID'), JSON.stringify(options))
+    }
+    assert.deepEqual(parseClusterUrl('rediss-cluster://us%40r:p%3Ass@10.0.0.1:7001,[::1]:7002,db'), {
+      nodes: [{ host: '10.0.0.1', port: 7001 }, { host: '::1', port: 7002 }, { host: 'db', port: 6379 }],
+      username: 'us@r',
+      password: 'p:ss',
+      tls: true,
+    })
+  })
+
+  test('nodes given as a list work like the URL', async () => {
+    const prefix = freshPrefix()
+    const store = createRedisStore({ nodes: ['127.0.0.1:7001', 'redis://127.0.0.1:7002'], prefix })
+    try {
+      assert.equal(await store.consumeNonce('n', Date.now() + 60_000), true)
+      assert.equal(await store.consumeNonce('n', Date.now() + 60_000), false)
+    } finally {
+      await store.close()
+    }
+  })
+
+  test('no cluster node answering: ERR_STORE_UNAVAILABLE within bounded time', async () => {
+    const [a, b] = [await freePort(), await freePort()]
+    const store = createRedisStore({ url: `redis-cluster://127.0.0.1:${a},127.0.0.1:${b}`, prefix: freshPrefix(), connectTimeoutMs: 500 })
+    try {
+      const started = Date.now()
+      await assert.rejects(store.getSession(randomId(), Date.now()), (err: unknown) => {
+        assert.ok(isSharedSessionError(err, 'ERR_STORE_UNAVAILABLE'), String(err))
+        assert.equal(err.status, 503)
+        assert.match(err.message, /^redis store unavailable during getSession: /)
+        return true
+      })
+      assert.ok(Date.now() - started < 2000, `settled in ${Date.now() - started} ms`)
+    } finally {
+      await store.close()
+    }
+  })
+})
