@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeJwt } from 'jose'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
+import { marksCookiesSecure } from '../../src/sites/site-cookies.js'
+import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import { CookieJar, loginOverHttp, logoutOverHttp } from '../helpers/http.js'
 import { freePort, stopChild } from '../python/flask-app.js'
 
@@ -17,7 +19,6 @@ import { freePort, stopChild } from '../python/flask-app.js'
 
 const NGINX = '/usr/sbin/nginx'
 const EXAMPLE = new URL('../../examples/nginx/nginx.conf', import.meta.url)
-const TOKEN_COOKIE = '__Secure-ss-token'
 
 interface Answer {
   status: number
@@ -97,6 +98,8 @@ describe('nginx auth_request in front of an app, asking the hub\'s /forward-auth
   const seen: Array<{ url: string; headers: IncomingHttpHeaders }> = []
   let host: string
   let siteOrigin: string
+  /** `ss-token` on this http test hub, `__Secure-ss-token` on an https one. */
+  let TOKEN_COOKIE: string
 
   before(async () => {
     assert.ok(existsSync(NGINX), `${NGINX} is missing: run .ci/run (it installs nginx-light)`)
@@ -110,6 +113,7 @@ describe('nginx auth_request in front of an app, asking the hub\'s /forward-auth
     host = `wiki.acme.localhost:${port}`
     siteOrigin = `http://${host}`
     hub = await startTestHub({ sites: [{ name: 'wiki', origin: siteOrigin, member: false }] })
+    TOKEN_COOKIE = tokenCookieName(marksCookiesSecure(hub.origin))
     writeFileSync(join(dir, 'nginx.conf'), testConfig(dir, { nginx: port, hub: hub.port, app: (app.address() as AddressInfo).port }, hub.origin))
     nginx = await startNginx(dir, port)
     seen.length = 0
