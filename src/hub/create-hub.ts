@@ -3,6 +3,7 @@ import { isSharedSessionError } from '../errors/shared-session-error.js'
 import { errorResponse, html, json } from '../http/respond.js'
 import { escapeHtml } from '../lib/html.js'
 import { forwardAuth } from './forward-auth.js'
+import { describeHub } from './describe.js'
 import { home } from './home.js'
 import { submitLogin } from './login.js'
 import { showLoginForm } from './login-form.js'
@@ -50,6 +51,8 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/pull': { GET: pull },
   '/forward-auth': { GET: forwardAuth, HEAD: forwardAuth, POST: forwardAuth },
   '/.well-known/jwks.json': { GET: (ctx) => json(ctx.ring.jwks, 200, { 'cache-control': 'public, max-age=300' }) },
+  // What a member checks at start-up (site list, handoff key ids): see member/self-check.ts.
+  '/.well-known/shared-session.json': { GET: (ctx) => json(describeHub(ctx), 200, { 'cache-control': 'no-store' }) },
 }
 
 /**
