@@ -1,7 +1,7 @@
 /**
- * A development hub for trying the Flask consumer locally: auth.acme.localhost:4000,
- * token cookie on acme.localhost, the Flask app (wiki.acme.localhost:5000) as a
- * site, and a user alice / wonderland. Fresh signing keys on every start (the
+ * A development hub for trying the Python examples locally: auth.acme.localhost:4000,
+ * token cookie on acme.localhost, the Flask app (wiki.acme.localhost:5000) and the
+ * Django app (blog.acme.localhost:5001) as sites, and a user alice / wonderland. Fresh signing keys on every start (the
  * Flask app refetches the JWKS when it meets an unknown kid).
  *
  * Run from the repository root: npx tsx examples/python-flask/dev-hub.ts
@@ -24,7 +24,10 @@ const hub = createHub({
   keys: await loadKeyRing(await generateKeysConfig()),
   store: createSqliteStore({ path: '.shared-session/dev-hub-sessions.sqlite' }),
   users,
-  sites: [{ name: 'wiki', origin: 'http://wiki.acme.localhost:5000' }],
+  sites: [
+    { name: 'wiki', origin: 'http://wiki.acme.localhost:5000' },
+    { name: 'blog', origin: 'http://blog.acme.localhost:5001' },
+  ],
 })
 await serveHub(hub, { port: 4000 })
 console.log(`hub on ${hub.origin} (sign in as alice / wonderland)`)

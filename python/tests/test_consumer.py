@@ -59,6 +59,17 @@ class ConsumerTest(unittest.TestCase):
         self.assertEqual(self.consumer.authenticate(self.cookie(iat=iat + 1)).claims["sub"], "u_42")
         self.assertEqual(self.consumer.authenticate(self.cookie(sub="u_7", iat=iat - 5)).claims["sub"], "u_7")
 
+    def test_logout_tokens_come_from_the_hubs_oidc_issuer_which_carries_its_base_path(self):
+        consumer = Consumer(self.hub.settings(hub_base_path="/sso"))
+        self.assertEqual(consumer.settings.logout_issuer, HUB + "/sso")
+        with self.assertRaises(SharedSessionError) as caught:
+            consumer.receive_logout(self.hub.key.sign(logout_claims(sid="s-base"), typ="logout+jwt"))
+        self.assertEqual(caught.exception.code, "ERR_TOKEN_ISSUER")
+        consumer.receive_logout(self.hub.key.sign(logout_claims(sid="s-base", iss=HUB + "/sso"), typ="logout+jwt"))
+        with self.assertRaises(SharedSessionError) as caught:
+            consumer.authenticate("ss-token=" + self.hub.key.sign(login_claims(sid="s-base")))
+        self.assertEqual(caught.exception.code, "ERR_TOKEN_REVOKED", "the login token (iss without the base path) of that session is refused")
+
     def test_the_endpoint_answers_as_the_specification_says(self):
         form = "application/x-www-form-urlencoded"
         token = self.hub.key.sign(logout_claims(), typ="logout+jwt")

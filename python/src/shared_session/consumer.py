@@ -202,7 +202,9 @@ class Consumer:
         """
         claims = verify_logout_token(logout_token, self.keys, self.settings)
         now = time.time()
-        iss = claims["iss"]
+        # Recorded under the login tokens' issuer, which is what authenticate() looks up (the hub's
+        # OpenID Connect issuer carries its base path, the login token's need not).
+        iss = self.settings.issuer or self.settings.hub
         if not self.ended.first_use(iss, claims["jti"], until=claims["exp"] + self.settings.leeway_seconds + 1):
             raise SharedSessionError("ERR_LOGOUT_TOKEN_REPLAYED", "this logout token was used before", "jti")
         until = now + self.settings.max_token_lifetime_seconds + self.settings.leeway_seconds

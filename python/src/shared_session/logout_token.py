@@ -17,7 +17,7 @@ REQUIRED_CLAIMS = ("iss", "aud", "iat", "exp", "jti", "events")
 def verify_logout_token(token: Any, keys: HubKeys, settings: HubSettings, now: Optional[float] = None) -> Dict[str, Any]:
     """The claims of a valid logout token, checked as the specification's
     section 2.6 says: signed by a hub key (allow-listed algorithm), ``typ``
-    ``logout+jwt``, ``iss`` the hub, ``aud`` this app's ``client_id``,
+    ``logout+jwt``, ``iss`` the hub's OpenID Connect issuer, ``aud`` this app's ``client_id``,
     ``iat``, ``exp`` and ``jti`` present, ``events`` holding the back-channel
     logout event as an object, ``sid`` and/or ``sub``, and no ``nonce`` (so an
     ID token can never pass as one). Replay (the ``jti``) is the caller's part.
@@ -32,7 +32,7 @@ def verify_logout_token(token: Any, keys: HubKeys, settings: HubSettings, now: O
     claims = verify_signed_token(
         token, keys,
         typ_ok=_is_logout_type, typ_name=LOGOUT_TOKEN_TYPE,
-        algorithms=settings.algorithms, issuer=settings.issuer or settings.hub, audience=settings.client_id,
+        algorithms=settings.algorithms, issuer=settings.logout_issuer or settings.hub, audience=settings.client_id,
         required=REQUIRED_CLAIMS, leeway=settings.leeway_seconds, max_lifetime=settings.max_logout_token_lifetime_seconds, now=now,
     )
     events = claims.get("events")

@@ -41,6 +41,8 @@ class HubSettings:
     hub_base_path: str = ""
     #: Expected ``iss``. Default: the hub's origin.
     issuer: Optional[str] = None
+    #: Expected ``iss`` of logout tokens: the hub's OpenID Connect issuer. Default: the hub's origin and base path.
+    logout_issuer: Optional[str] = None
     #: Where this app fetches the hub's keys (an internal address is fine). Default: the hub's JWKS URL.
     jwks_url: Optional[str] = None
     #: Where this app asks the hub whether a session still lives. Default: the hub's /forward-auth.
@@ -91,6 +93,7 @@ class HubSettings:
                 raise _invalid(f"{name} must be a positive number of seconds, got {value!r}", name)
         hub_base = hub + base
         set_("issuer", self.issuer or hub)
+        set_("logout_issuer", self.logout_issuer or hub_base)
         set_("jwks_url", _url(self.jwks_url, "jwks_url") or hub_base + "/.well-known/jwks.json")
         set_("forward_auth_url", _url(self.forward_auth_url, "forward_auth_url") or hub_base + "/forward-auth")
         if self.cookie_name is None:
