@@ -32,6 +32,7 @@ export const CASES: BenchCase[] = [
   { id: 'member-memory', label: 'member, node:http, memory store', server: 'member.ts', framework: 'node', env: member('memory', 'node'), cookieFromFirstResponse: true },
   { id: 'member-sqlite', label: 'member, node:http, SQLite store', server: 'member.ts', framework: 'node', env: member('sqlite', 'node'), cookieFromFirstResponse: true },
   { id: 'member-redis', label: 'member, node:http, Redis store', server: 'member.ts', framework: 'node', env: member('redis', 'node'), cookieFromFirstResponse: true, redis: true },
+  { id: 'member-postgres', label: 'member, node:http, PostgreSQL store', server: 'member.ts', framework: 'node', env: member('postgres', 'node'), cookieFromFirstResponse: true },
   { id: 'member-express-redis', label: 'member, Express adapter, Redis store', server: 'member.ts', framework: 'express', env: member('redis', 'express'), cookieFromFirstResponse: true, redis: true },
   { id: 'member-fastify-redis', label: 'member, Fastify adapter, Redis store', server: 'member.ts', framework: 'fastify', env: member('redis', 'fastify'), cookieFromFirstResponse: true, redis: true },
   { id: 'member-hono-redis', label: 'member, Hono adapter, Redis store', server: 'member.ts', framework: 'hono', env: member('redis', 'hono'), cookieFromFirstResponse: true, redis: true },

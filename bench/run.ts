@@ -46,7 +46,7 @@ const only = flag('only', '')
 const PROFILE = args.includes('--profile')
 /** With --no-write, print the tables and leave docs/benchmarks.md alone (quick runs while developing). */
 const WRITE = !args.includes('--no-write')
-const profileDir = mkdtempSync(join(tmpdir(), 'ss-bench-prof-'))
+const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), 'ss-bench-prof-')) : ''
 const wanted = only ? CASES.filter((c) => only.split(',').includes(c.id)) : CASES
 if (only && wanted.length !== only.split(',').length) throw new Error(`--only: unknown case in ${only}; cases: ${CASES.map((c) => c.id).join(', ')}`)
 // Every case is shown beside bare node:http and its own bare framework: those always run.
@@ -71,6 +71,8 @@ execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '
 
 const keysConfig = await generateKeysConfig()
 const ring = await loadKeyRing(keysConfig)
+/** The PostgreSQL case's schema: this run's own, dropped at the end. */
+const PG_SCHEMA = `bench_${process.pid}`
 const redisAdmin = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true })
 
 interface Running {
@@ -82,7 +84,7 @@ interface Running {
 }
 
 async function start(c: BenchCase, port: number): Promise<Running> {
-  const env = { ...process.env, ...c.env, BENCH_PORT: String(port), BENCH_KEYS: JSON.stringify(keysConfig), BENCH_PREFIX: `bench:${c.id}:${process.pid}:` }
+  const env = { ...process.env, ...c.env, BENCH_PORT: String(port), BENCH_KEYS: JSON.stringify(keysConfig), BENCH_PREFIX: `bench:${c.id}:${process.pid}:`, BENCH_PG_SCHEMA: PG_SCHEMA }
   const cmd = [process.execPath, join(root, '.bench-build/bench/servers', c.server.replace(/\.ts$/, '.js'))]
   // fd 3 is the IPC channel the runner asks for the server's CPU time on (taskset execs node, so it is inherited).
   const stdio: ['ignore', 'pipe', 'inherit', 'ipc'] = ['ignore', 'pipe', 'inherit', 'ipc']
@@ -269,7 +271,32 @@ Ratios come from one run on one machine: compare them, not the absolute numbers,
   }
 } finally {
   for (const r of running) r.child.kill()
+  if (redisAdmin.status === 'ready') await deleteKeys(`bench:*:${process.pid}:*`)
   redisAdmin.disconnect()
+  if (cases.some((c) => c.env?.BENCH_STORE === 'postgres')) await dropSchema(PG_SCHEMA)
+}
+
+/** This run's keys in Redis (sessions, links, nonces of every case), so runs leave nothing behind. */
+async function deleteKeys(pattern: string): Promise<void> {
+  let cursor = '0'
+  do {
+    const [next, keys] = await redisAdmin.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+    if (keys.length) await redisAdmin.unlink(...keys)
+    cursor = next
+  } while (cursor !== '0')
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' })
+  try {
+    await client.connect()
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+  } catch (err) {
+    console.error(`bench: could not drop PostgreSQL schema ${schema}: ${(err as Error).message}`)
+  } finally {
+    await client.end().catch(() => {})
+  }
 }
 
 /** The targets of issue 13, from a CPU-per-request figure for each case id (NaN where a case did not run). */

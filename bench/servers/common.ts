@@ -32,6 +32,7 @@ process.on('message', (message: { op: string; file?: string }) => {
 // The IPC channel must not keep a server alive on its own, nor stop one from exiting.
 process.channel?.unref()
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+export const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 /** A Redis key prefix of this server's own, so cases never share keys. */
 export const PREFIX = process.env.BENCH_PREFIX ?? `bench:${process.pid}:`
 

@@ -1,5 +1,5 @@
 // The shared-session member middleware (BENCH_ADAPTER: node:http, express, fastify or hono)
-// on the memory, SQLite or Redis store (BENCH_STORE); the handler reads and writes one session value.
+// on the memory, SQLite, Redis or PostgreSQL store (BENCH_STORE); the handler reads and writes one session value.
 import { mkdtempSync } from 'node:fs'
 import { createServer, type IncomingMessage } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -15,14 +15,22 @@ import { withNodeMiddleware } from '../../src/adapters/node/index.js'
 import { createMember } from '../../src/member/create-member.js'
 import type { MemberSession } from '../../src/member/session-handle.js'
 import { createMemoryStore } from '../../src/stores/memory/index.js'
+import { createPostgresStore } from '../../src/stores/postgres/index.js'
 import { createRedisStore } from '../../src/stores/redis/index.js'
 import { createSqliteStore } from '../../src/stores/sqlite/index.js'
-import { PORT, PREFIX, ready, REDIS_URL, ring } from './common.js'
+import type { SessionStore } from '../../src/stores/store.js'
+import { POSTGRES_URL, PORT, PREFIX, ready, REDIS_URL, ring } from './common.js'
 
 const kind = process.env.BENCH_STORE ?? 'memory'
 const adapter = process.env.BENCH_ADAPTER ?? 'node'
-const store =
-  kind === 'redis' ? createRedisStore({ url: REDIS_URL, prefix: PREFIX }) : kind === 'sqlite' ? createSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'bench-')), 's.sqlite') }) : createMemoryStore()
+const stores: Record<string, () => SessionStore> = {
+  memory: () => createMemoryStore(),
+  sqlite: () => createSqliteStore({ path: join(mkdtempSync(join(tmpdir(), 'bench-')), 's.sqlite') }),
+  redis: () => createRedisStore({ url: REDIS_URL, prefix: PREFIX }),
+  // A schema of this run's own (the runner drops it afterwards); the pool of 10 connections (its default).
+  postgres: () => createPostgresStore({ url: POSTGRES_URL, schema: process.env.BENCH_PG_SCHEMA ?? `bench_${process.pid}` }),
+}
+const store = stores[kind]!()
 const member = createMember({
   site: 'shop',
   sites: [{ name: 'shop', origin: `http://127.0.0.1:${PORT}` }],
