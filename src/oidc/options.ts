@@ -33,6 +33,12 @@ export interface OidcOptions {
   storage?: OidcStorage
   /** Back-channel logout delivery. Default 3 tries, 2.5 s each, backoff from 0.5 s. */
   backchannel?: Partial<BackchannelPolicy>
+  /**
+   * How often (ms) the hub checks whether a session some app signed in
+   * within has ended without the hub hearing of it (a sign-out at a member
+   * in another process, a revocation from the CLI, expiry). Default 5000.
+   */
+  watchIntervalMs?: number
   /** Access and ID token lifetime in seconds. Default 600. */
   accessTokenTtlSeconds?: number
   /** Refresh token lifetime in seconds (rotated on every use). Default 14 days. */
@@ -45,6 +51,7 @@ export interface ResolvedOidcOptions {
   signingKey: SigningJwk
   storage: OidcStorage
   backchannel: BackchannelPolicy
+  watchIntervalMs: number
   accessTokenTtlSeconds: number
   refreshTokenTtlSeconds: number
 }
@@ -83,6 +90,7 @@ export function resolveOidcOptions(options: OidcOptions, ring: KeyRing): Resolve
     signingKey: key,
     storage: options.storage ?? createMemoryOidcStorage(),
     backchannel,
+    watchIntervalMs: seconds('watchIntervalMs', options.watchIntervalMs, 5000, 50, 600_000),
     accessTokenTtlSeconds: seconds('accessTokenTtlSeconds', options.accessTokenTtlSeconds, 600, 30, 86_400),
     refreshTokenTtlSeconds: seconds('refreshTokenTtlSeconds', options.refreshTokenTtlSeconds, 14 * 86_400, 60, 365 * 86_400),
   }

@@ -14,7 +14,7 @@ import { logoutPage, oidcErrorPage, signedOutPage } from './pages.js'
 import { isSharedSessionError } from '../errors/shared-session-error.js'
 import { boundHubSession, hubSessionOf } from './sessions.js'
 import { handleInteraction, INTERACTION_PATH } from './sign-in.js'
-import { afterProviderRoute, onHubLogout } from './sign-out.js'
+import { afterProviderRoute, onHubLogout, watchEndedSessions } from './sign-out.js'
 import { layout } from '../hub/pages/layout.js'
 import { escapeHtml } from '../lib/html.js'
 
@@ -32,6 +32,8 @@ export interface OidcMount {
   provider: Provider
   options: ResolvedOidcOptions
   handles(path: string): boolean
+  /** Stop the background check for sessions that ended elsewhere. */
+  close(): void
   fetch(request: RequestWithBody, info: ConnectionInfo): Promise<Response>
 }
 
@@ -178,12 +180,14 @@ export function createOidc(hub: HubContext, options: OidcOptions): OidcMount {
     }
   })
   hub.events.on('logout', (event) => onHubLogout(hub, resolved, issuer, event))
+  const stopWatching = watchEndedSessions(hub, resolved, issuer, resolved.watchIntervalMs)
 
   const callback = provider.callback()
   const guard = createTokenGuard(hub.now)
   return {
     provider,
     options: resolved,
+    close: stopWatching,
     handles(path) {
       return path === `${base}/.well-known/openid-configuration` || path.startsWith(`${base}${OIDC_PREFIX}/`)
     },

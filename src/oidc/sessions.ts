@@ -57,7 +57,11 @@ export async function recordSignIn(storage: OidcStorage, session: GlobalSession,
   await storage.set(`binding:${app.providerSession}`, session.id, until)
   await storage.addToSet(`hub:${session.id}`, JSON.stringify(app), until)
   await storage.addToSet(`user:${app.sub}`, session.id, until)
+  await storage.addToSet(WATCHED, session.id, until)
 }
+
+/** The set of hub sessions some app signed in within: the watcher checks each is still alive. */
+export const WATCHED = 'hubs'
 
 /**
  * The hub session a provider session was signed in with, or undefined.
@@ -85,6 +89,7 @@ export async function takeSignedInApps(storage: OidcStorage, hubSessionIds: stri
   for (const id of hubSessionIds) {
     for (const member of await storage.members(`hub:${id}`)) apps.push(JSON.parse(member) as SignedInApp)
     await storage.delete(`hub:${id}`)
+    await storage.removeFromSet(WATCHED, id)
   }
   return apps
 }

@@ -9,7 +9,7 @@ import { deliverLogoutToken, signLogoutToken } from './backchannel-logout.js'
 import type { ResolvedOidcOptions } from './options.js'
 import { logoutPage } from './pages.js'
 import { escapeHtml } from '../lib/html.js'
-import { hubSessionOf, recordSignIn, takeSignedInApps } from './sessions.js'
+import { hubSessionOf, recordSignIn, takeSignedInApps, WATCHED } from './sessions.js'
 
 /**
  * What the hub adds after a provider route has answered:
@@ -63,11 +63,8 @@ export async function afterProviderRoute(hub: HubContext, options: ResolvedOidcO
 }
 
 /**
- * The hub's `logout` listener: for every app signed in within the ended
- * session(s) — all of the user's with "everywhere" — revoke its grant (so
- * refresh tokens die too), forget the provider session, and post a signed
- * logout token to its `backchannel_logout_uri`, retried, in the background:
- * the sign-out response never waits for an app.
+ * The hub's `logout` listener: the session(s) that ended — all of the
+ * user's with "everywhere" — reach every app signed in within them.
  *
  * @example
  * ```ts
@@ -75,10 +72,26 @@ export async function afterProviderRoute(hub: HubContext, options: ResolvedOidcO
  * ```
  */
 export async function onHubLogout(hub: HubContext, options: ResolvedOidcOptions, issuer: string, event: SessionEvents['logout']): Promise<void> {
-  const { storage, registry } = options
+  const { storage } = options
   const ids = event.everywhere && event.user ? [event.sessionId, ...(await storage.members(`user:${event.user.sub}`))] : [event.sessionId]
   if (event.everywhere && event.user) await storage.delete(`user:${event.user.sub}`)
-  const apps = await takeSignedInApps(storage, [...new Set(ids)])
+  await notifyApps(hub, options, issuer, [...new Set(ids)])
+}
+
+/**
+ * For every app signed in within these ended hub sessions: revoke its grant
+ * (so refresh tokens die too), forget the provider session, and post a
+ * signed logout token to its `backchannel_logout_uri`, retried. Resolves when
+ * every delivery has succeeded or given up; callers never wait for it.
+ *
+ * @example
+ * ```ts
+ * void notifyApps(hub, options, issuer, [sessionId])
+ * ```
+ */
+export async function notifyApps(hub: HubContext, options: ResolvedOidcOptions, issuer: string, hubSessionIds: string[]): Promise<void> {
+  const { storage, registry } = options
+  const apps = await takeSignedInApps(storage, hubSessionIds)
   const sent = new Set<string>()
   const deliveries: Promise<boolean>[] = []
   for (const app of apps) {
@@ -93,4 +106,42 @@ export async function onHubLogout(hub: HubContext, options: ResolvedOidcOptions,
     deliveries.push(deliverLogoutToken(client.backchannelLogoutUri, token, options.backchannel, hub.log))
   }
   await Promise.all(deliveries)
+}
+
+/**
+ * Sessions also end where the hub hears no event: a sign-out at a member
+ * in another process, `shared-session sessions revoke`, expiry. Every
+ * `intervalMs` the hub checks the sessions some app signed in within and
+ * notifies the apps of those that are gone. Returns a function that stops it.
+ *
+ * @example
+ * ```ts
+ * const stop = watchEndedSessions(hub, options, issuer, 5000)
+ * ```
+ */
+export function watchEndedSessions(hub: HubContext, options: ResolvedOidcOptions, issuer: string, intervalMs: number): () => void {
+  let running = false
+  let failing = false
+  const timer = setInterval(() => {
+    if (running) return
+    running = true
+    void (async () => {
+      const ended: string[] = []
+      for (const id of await options.storage.members(WATCHED)) {
+        if (!(await hub.store.getSession(id, hub.now()))) ended.push(id)
+      }
+      if (ended.length > 0) await notifyApps(hub, options, issuer, ended)
+      failing = false
+    })()
+      .catch((err: Error) => {
+        // A store that is down is logged once, and the check resumes when it is back.
+        if (!failing) hub.log(`shared-session: oidc: cannot check for ended sessions: ${err.message}`)
+        failing = true
+      })
+      .finally(() => {
+        running = false
+      })
+  }, intervalMs)
+  timer.unref()
+  return () => clearInterval(timer)
 }

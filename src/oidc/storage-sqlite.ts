@@ -30,6 +30,7 @@ export function createSqliteOidcStorage(options: { path: string; now?: () => num
     deleteValue: db.prepare('DELETE FROM oidc_values WHERE key = ?'),
     deleteSet: db.prepare('DELETE FROM oidc_sets WHERE key = ?'),
     add: db.prepare('INSERT INTO oidc_sets (key, member, expires_at) VALUES (?, ?, ?) ON CONFLICT(key, member) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)'),
+    remove: db.prepare('DELETE FROM oidc_sets WHERE key = ? AND member = ?'),
     members: db.prepare<[string, number], { member: string }>('SELECT member FROM oidc_sets WHERE key = ? AND expires_at > ?'),
     sweepValues: db.prepare('DELETE FROM oidc_values WHERE expires_at <= ?'),
     sweepSets: db.prepare('DELETE FROM oidc_sets WHERE expires_at <= ?'),
@@ -58,6 +59,7 @@ export function createSqliteOidcStorage(options: { path: string; now?: () => num
     }),
     addToSet: (key, member, expiresAt) => guard('addToSet', () => void sql.add.run(key, member, expiresAt)),
     members: (key) => guard('members', () => sql.members.all(key, now()).map((r) => r.member)),
+    removeFromSet: (key, member) => guard('removeFromSet', () => void sql.remove.run(key, member)),
     close: async () => void db.close(),
   }
 }

@@ -22,6 +22,7 @@ export interface OidcStorage {
   /** Add a member to a set; the set lives at least until `expiresAt`. */
   addToSet(key: string, member: string, expiresAt: number): Promise<void>
   members(key: string): Promise<string[]>
+  removeFromSet(key: string, member: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -62,6 +63,9 @@ export function createMemoryOidcStorage(now: () => number = Date.now): OidcStora
     },
     async members(key) {
       return [...(live(sets, key)?.members ?? [])]
+    },
+    async removeFromSet(key, member) {
+      sets.get(key)?.members.delete(member)
     },
     async close() {
       values.clear()
