@@ -13,6 +13,7 @@ const sessionsCommand = async (...a: Parameters<typeof import('./commands/sessio
 const sitesCommand = async (...a: Parameters<typeof import('./commands/sites.js').sitesCommand>) => (await import('./commands/sites.js')).sitesCommand(...a)
 const configCommand = async (...a: Parameters<typeof import('./commands/config.js').configCommand>) => (await import('./commands/config.js')).configCommand(...a)
 const keysCommand = async (...a: Parameters<typeof import('./commands/keys.js').keysCommand>) => (await import('./commands/keys.js')).keysCommand(...a)
+const clientsCommand = async (...a: Parameters<typeof import('./commands/clients.js').clientsCommand>) => (await import('./commands/clients.js')).clientsCommand(...a)
 
 const CONFIG = ['-c, --config <file>', 'configuration file', 'shared-session.json'] as const
 
@@ -80,6 +81,20 @@ config
   .option(...CONFIG)
   .option('-o, --out <file>', 'write it to a file (mode 600) instead of stdout')
   .action((site: string, o: { config: string; out?: string }) => configCommand('member', site, o))
+
+const collect = (value: string, previous: string[] = []) => [...previous, value]
+const clients = program.command('clients').description('register the apps that sign in with the hub over OpenID Connect')
+clients
+  .command('add <id>')
+  .description('register an app (a confidential one gets a secret, printed once)')
+  .option(...CONFIG)
+  .requiredOption('--redirect-uri <url>', 'exact redirect URI (repeat for several)', collect)
+  .option('--post-logout-redirect-uri <url>', 'where the app may send the browser after sign-out (repeat; default: the origin of each redirect URI)', collect)
+  .option('--backchannel-logout-uri <url>', 'where the hub posts back-channel logout tokens')
+  .option('--public', 'a public client (single-page or native app): no secret, PKCE only')
+  .action((id: string, o: { config: string; redirectUri: string[]; postLogoutRedirectUri?: string[]; backchannelLogoutUri?: string; public?: boolean }) => clientsCommand('add', id, o))
+clients.command('list').description('list registered apps (never secrets)').option(...CONFIG).action((o: { config: string }) => clientsCommand('list', undefined, o))
+clients.command('remove <id>').description('unregister an app').option(...CONFIG).action((id: string, o: { config: string }) => clientsCommand('remove', id, o))
 
 const keys = program.command('keys').description('list or rotate keys')
 keys.command('list').description('show key ids and algorithms (never secrets)').option(...CONFIG).action((o: { config: string }) => keysCommand('list', o))

@@ -2,6 +2,7 @@ import { createHub } from '../../hub/create-hub.js'
 import { serveHub } from '../../hub/serve.js'
 import { loadKeyRing } from '../../keys/key-ring.js'
 import { loadConfig, openLiveStore, openUsers } from '../context.js'
+import { oidcFromConfig } from './clients.js'
 
 /**
  * `shared-session serve`: run the hub (login, logout, refresh, pull, JWKS,
@@ -18,7 +19,7 @@ export async function serveCommand(options: { config: string; port?: string; hos
   const keys = await loadKeyRing(config.keys)
   const store = await openLiveStore(config)
   const users = openUsers(config)
-  const hub = createHub({ ...config.hub, sites: config.sites, session: config.session, keys, store, users })
+  const hub = createHub({ ...config.hub, sites: config.sites, session: config.session, keys, store, users, ...oidcFromConfig(config) })
   const port = options.port !== undefined ? Number(options.port) : config.listen.port
   const host = options.host ?? config.listen.host
   const server = await serveHub(hub, { port, host })
