@@ -9,7 +9,7 @@ import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
 import { CookieJar, loginOverHttp, logoutOverHttp } from '../helpers/http.js'
 import { startDjangoApp } from './django-app.js'
-import { assertPythonReady, freePort, type FlaskApp } from './flask-app.js'
+import { assertPythonReady, freePort, GENEROUS_RATE_LIMIT, type FlaskApp } from './flask-app.js'
 import { postLogoutToken, signLogoutToken } from './logout-token.js'
 
 // examples/django (the package's Django middleware and views) as a real
@@ -26,13 +26,15 @@ describe('Django example (examples/django) against a real hub', () => {
   let hub: TestHub
   let blog: FlaskApp
   let dir: string
+  /** One sign-in for the tests that end no session (a sign-in costs a deliberately slow password hash). */
+  let alice: string
   const blogOrigin = (): string => `http://blog.acme.localhost:${blog.port}`
 
   before(async () => {
     assertPythonReady()
     dir = mkdtempSync(join(tmpdir(), 'ss-django-'))
     const port = await freePort()
-    hub = await startTestHub({ sites: [{ name: 'blog', origin: `http://blog.acme.localhost:${port}`, member: false }] })
+    hub = await startTestHub({ sites: [{ name: 'blog', origin: `http://blog.acme.localhost:${port}`, member: false }], ...GENEROUS_RATE_LIMIT })
     blog = await startDjangoApp(port, {
       HUB_ORIGIN: hub.origin,
       JWKS_URL: `${hub.url}/.well-known/jwks.json`,
@@ -43,6 +45,7 @@ describe('Django example (examples/django) against a real hub', () => {
       APP_ORIGIN: `http://blog.acme.localhost:${port}`,
       DATABASE: join(dir, 'blog.sqlite'),
     })
+    alice = (await signIn()).token
   })
 
   after(async () => {
@@ -69,7 +72,7 @@ describe('Django example (examples/django) against a real hub', () => {
   }
 
   test('signed in at the hub, alice is found-or-created by (iss, sub) and is request.user on every page', async () => {
-    const { token } = await signIn()
+    const token = alice
     const first = await me(token)
     assert.equal(first.status, 200, JSON.stringify(first.body))
     assert.deepEqual({ ...first.body, local_id: typeof first.body.local_id }, {
@@ -87,7 +90,7 @@ describe('Django example (examples/django) against a real hub', () => {
   })
 
   test('another sub with the same username and e-mail is another local user (never matched by e-mail or name)', async () => {
-    const alice = await me((await signIn()).token)
+    const aliceMe = await me(alice)
     const impostor = await signLoginToken(hub.ring, {
       issuer: hub.origin, audience: AUDIENCE, sid: 'sid-of-nobody',
       user: { sub: 'u_mallory', username: 'alice', email: ALICE.email },
@@ -99,7 +102,7 @@ describe('Django example (examples/django) against a real hub', () => {
     await loginOverHttp(hub, jar, { username: 'alice2', password: 'looking-glass' })
     const second = await me(jar.get(TOKEN_COOKIE)!)
     assert.equal(second.status, 200)
-    assert.notEqual(second.body.local_id, alice.body.local_id)
+    assert.notEqual(second.body.local_id, aliceMe.body.local_id)
     assert.equal(second.body.sub, hubUser.sub)
     assert.equal(second.body.email, ALICE.email)
   })
@@ -125,7 +128,7 @@ describe('Django example (examples/django) against a real hub', () => {
   })
 
   test('wrong alg, typ or audience, and two token cookies, are no credential', async () => {
-    const { token } = await signIn()
+    const token = alice
     const claims = decodeJwt(token)
     const { alg, kid, key } = hub.ring.signer
     const encode = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url')
@@ -195,7 +198,7 @@ describe('Django example (examples/django) against a real hub', () => {
       DATABASE: join(dir, 'cut.sqlite'),
     })
     try {
-      const { token } = await signIn()
+      const token = alice
       const page = await fetch(`${cut.url}/`, { redirect: 'manual', headers: { cookie: `${TOKEN_COOKIE}=${token}`, accept: HTML } })
       assert.equal(page.status, 503)
       assert.match(page.headers.get('content-type')!, /^text\/html/)

@@ -31,6 +31,11 @@ export function assertPythonReady(): void {
   }
 }
 
+/** Hub options for these tests: many sign-ins of alice in a minute, which is not what they test (test/hub has the rate limit's own tests). */
+export const GENEROUS_RATE_LIMIT = {
+  rateLimit: { perAccount: { max: 1000, windowMs: 60_000 }, perAddress: { max: 1000, windowMs: 60_000 }, anonymousPerAddress: { max: 1000, windowMs: 60_000 } },
+}
+
 /** A running Python web app (the Flask or the Django example). */
 export interface FlaskApp {
   port: number

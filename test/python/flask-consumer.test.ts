@@ -12,7 +12,7 @@ import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import type { SessionUser } from '../../src/stores/store.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
 import { CookieJar, loginOverHttp, logoutOverHttp } from '../helpers/http.js'
-import { assertPythonReady, freePort, startFlaskApp, type FlaskApp } from './flask-app.js'
+import { assertPythonReady, freePort, GENEROUS_RATE_LIMIT, startFlaskApp, type FlaskApp } from './flask-app.js'
 
 // The "App 2" of the original blog post, done right, as a real Python process:
 // examples/python-flask/app.py verifies the hub's parent-domain token with
@@ -39,6 +39,7 @@ describe('Flask consumer (examples/python-flask) against a real hub', () => {
         { name: 'wiki', origin: `http://wiki.acme.localhost:${wikiPort}`, member: false },
         { name: 'docs', origin: `http://docs.acme.localhost:${docsPort}`, member: false },
       ],
+      ...GENEROUS_RATE_LIMIT,
     })
     const common = {
       HUB_ORIGIN: hub.origin,

@@ -1,15 +1,18 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeJwt, SignJWT } from 'jose'
 import { generateKeysConfig } from '../../src/keys/generate.js'
 import { loadKeyRing } from '../../src/keys/key-ring.js'
+import { signLoginToken } from '../../src/tokens/sign.js'
 import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
 import { CookieJar, loginOverHttp } from '../helpers/http.js'
-import { assertPythonReady, freePort, startFlaskApp, type FlaskApp } from './flask-app.js'
+import { assertPythonReady, freePort, GENEROUS_RATE_LIMIT, startFlaskApp, type FlaskApp } from './flask-app.js'
 import { BACKCHANNEL_LOGOUT_EVENT, postLogoutToken, signLogoutToken } from './logout-token.js'
 
 // The package's back-channel logout receiver and its other guards, in the
@@ -25,34 +28,49 @@ describe('Flask example: back-channel logout, duplicate cookies, hub down', () =
   let hub: TestHub
   let wiki: FlaskApp
   let dir: string
+  // The hub's JWKS as the app fetches it, through a tiny server the test can rotate keys on.
+  let jwksServer: Server
+  let published: unknown[] = []
+  let jwksFetches = 0
+  /** One sign-in for the tests that end no session (a sign-in costs a deliberately slow password hash). */
+  let alice: string
   const logoutUrl = (): string => `${wiki.url}/auth/backchannel-logout`
 
   before(async () => {
     assertPythonReady()
     dir = mkdtempSync(join(tmpdir(), 'ss-flask-logout-'))
     const port = await freePort()
-    hub = await startTestHub({ sites: [{ name: 'wiki', origin: `http://wiki.acme.localhost:${port}`, member: false }] })
+    hub = await startTestHub({ sites: [{ name: 'wiki', origin: `http://wiki.acme.localhost:${port}`, member: false }], ...GENEROUS_RATE_LIMIT })
+    published = [...hub.ring.jwks.keys]
+    jwksServer = createServer((_req, res) => {
+      jwksFetches += 1
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: published }))
+    })
+    await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve))
     wiki = await startFlaskApp(port, {
       HUB_ORIGIN: hub.origin,
-      JWKS_URL: `${hub.url}/.well-known/jwks.json`,
+      JWKS_URL: `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`,
+      JWKS_MIN_REFETCH_SECONDS: '0', // the refetch bound has its own unit test (python/tests/test_keys.py)
       AUDIENCE,
       CLIENT_ID,
       REVOCATION: 'off',
       APP_ORIGIN: `http://wiki.acme.localhost:${port}`,
       DATABASE: join(dir, 'wiki.sqlite'),
     })
+    alice = await signIn()
   })
 
   after(async () => {
     await wiki?.stop()
     await hub?.close()
+    jwksServer?.close()
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
   /** A real sign-in at the hub; its token cookie, as the browser would carry it. */
-  async function signIn(): Promise<string> {
+  async function signIn(as: { username: string; password: string } = ALICE): Promise<string> {
     const jar = new CookieJar()
-    const response = await loginOverHttp(hub, jar, { username: ALICE.username, password: ALICE.password })
+    const response = await loginOverHttp(hub, jar, { username: as.username, password: as.password })
     assert.equal(response.status, 303)
     const token = jar.get(TOKEN_COOKIE)
     assert.ok(token, `the hub set ${TOKEN_COOKIE}`)
@@ -92,7 +110,9 @@ describe('Flask example: back-channel logout, duplicate cookies, hub down', () =
   })
 
   test('a logout token with sub and no sid ends every session of that user issued until then', async () => {
-    const [one, two] = [await signIn(), await signIn()]
+    const bob = { username: 'bob', password: 'builder-of-things' }
+    await hub.users.add(bob)
+    const [one, two] = [await signIn(bob), await signIn(bob)]
     const sub = decodeJwt(one).sub!
     const response = await postLogoutToken(logoutUrl(), await signLogoutToken(hub.ring, { issuer: hub.origin, audience: CLIENT_ID, sub }))
     assert.equal(response.status, 200, await response.clone().text())
@@ -101,6 +121,7 @@ describe('Flask example: back-channel logout, duplicate cookies, hub down', () =
       assert.equal(refused.status, 401)
       assert.deepEqual(await refused.json(), { error: 'ERR_TOKEN_REVOKED' })
     }
+    assert.equal((await me(`${TOKEN_COOKIE}=${alice}`)).status, 200, 'another user is untouched')
   })
 
   test('a replayed logout token is refused with 400 (the jti is single-use)', async () => {
@@ -154,9 +175,26 @@ describe('Flask example: back-channel logout, duplicate cookies, hub down', () =
     assert.equal((await postLogoutToken(logoutUrl(), good)).status, 200, 'the genuine token still works: nothing spent its jti')
   })
 
+  test('a key rotation is followed: a token of the new key verifies as soon as the JWKS publishes it, the old key still works', async () => {
+    const old = alice
+    const sub = decodeJwt(old).sub!
+    const next = await loadKeyRing(await generateKeysConfig({ alg: 'ES256' }))
+    const rotated = await signLoginToken(next, { issuer: hub.origin, audience: AUDIENCE, sid: decodeJwt(old).sid as string, user: { sub, username: 'alice' } })
+    const before = await me(`${TOKEN_COOKIE}=${rotated}`)
+    assert.deepEqual([before.status, await before.json()], [401, { error: 'ERR_TOKEN_KEY_UNKNOWN' }])
+    published = [...next.jwks.keys, ...hub.ring.jwks.keys]
+    const fetches = jwksFetches
+    const after = await me(`${TOKEN_COOKIE}=${rotated}`)
+    assert.equal(after.status, 200, 'the unknown kid made the app fetch the JWKS again')
+    assert.equal(jwksFetches, fetches + 1)
+    assert.equal((await me(`${TOKEN_COOKIE}=${old}`)).status, 200, 'tokens of the previous key verify during the overlap')
+    assert.equal(jwksFetches, fetches + 1, 'known kids come from the cache')
+  })
+
   test('two token cookies in one request are no credential, even when both are valid', async () => {
-    const token = await signIn()
-    const sibling = await signIn()
+    const token = alice
+    // Another valid token of alice's (this app checks no revocation), as a sibling host could have planted.
+    const sibling = await signLoginToken(hub.ring, { issuer: hub.origin, audience: AUDIENCE, sid: 'another-session', user: { sub: decodeJwt(alice).sub!, username: 'alice' } })
     for (const cookie of [`${TOKEN_COOKIE}=${token}; ${TOKEN_COOKIE}=${sibling}`, `${TOKEN_COOKIE}=${token}; theme=dark; ${TOKEN_COOKIE}=${token}`]) {
       const api = await me(cookie)
       assert.equal(api.status, 401)
@@ -174,7 +212,7 @@ describe('Flask example: back-channel logout, duplicate cookies, hub down', () =
   })
 
   test('a token of the right key but a wrong typ, audience or algorithm is refused', async () => {
-    const claims = decodeJwt(await signIn())
+    const claims = decodeJwt(alice)
     const { alg, kid, key } = hub.ring.signer
     const cases: Array<[string, string]> = [
       [await new SignJWT(claims).setProtectedHeader({ alg, kid, typ: 'logout+jwt' }).sign(key), 'ERR_TOKEN_TYPE'],
@@ -198,7 +236,7 @@ describe('Flask example: back-channel logout, duplicate cookies, hub down', () =
       DATABASE: join(dir, 'cut.sqlite'),
     })
     try {
-      const token = await signIn()
+      const token = alice
       const page = await fetch(`${cut.url}/?x=1`, { redirect: 'manual', headers: { cookie: `${TOKEN_COOKIE}=${token}`, accept: 'text/html' } })
       assert.equal(page.status, 503)
       assert.match(page.headers.get('content-type')!, /^text\/html/)
