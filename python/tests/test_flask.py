@@ -67,6 +67,8 @@ class FlaskIntegrationTest(unittest.TestCase):
         response = self.client.post("/auth/backchannel-logout", data={"logout_token": token})
         self.assertEqual((response.status_code, response.headers["Cache-Control"]), (200, "no-store"))
         self.assertEqual(self.get("/api", "ss-token=" + self.token(sid="sid-1")).json, {"error": "ERR_TOKEN_REVOKED"})
+        huge = self.client.post("/auth/backchannel-logout", data={"logout_token": token, "pad": "x" * 70_000})
+        self.assertEqual((huge.status_code, huge.json["code"]), (400, "ERR_LOGOUT_TOKEN_INVALID"))
         bare = Flask("bare")
         SharedSession(bare, self.hub.settings(client_id=None))
         self.assertEqual(bare.test_client().post("/auth/backchannel-logout", data={"logout_token": token}).status_code, 404)

@@ -70,6 +70,9 @@ class VerifyLoginTokenTest(unittest.TestCase):
             self.assertRefused(self.hub.key.sign_raw({"alg": "EdDSA", "typ": "shared-session+jwt", "kid": kid}, login_claims()), "ERR_TOKEN_KEY_UNKNOWN")
         self.assertEqual(self.verify(self.hub.key.sign_raw({"alg": "EdDSA", "typ": "shared-session+jwt", "kid": self.hub.key.kid}, login_claims()))["sub"], "u_42")
 
+    def test_a_crit_header_is_refused(self):
+        self.assertRefused(self.hub.key.sign(login_claims(), headers={"crit": ["exp"]}), "ERR_TOKEN_MALFORMED")
+
     def test_keys_from_the_token_itself_are_never_used(self):
         stranger = SigningKey()
         token = stranger.sign(login_claims(), headers={"jwk": stranger.jwk, "jku": "https://evil.example/jwks", "kid": "evil"})

@@ -8,7 +8,7 @@ import json
 import logging
 import time
 import urllib.parse
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .cookies import single_cookie
 from .ended import EndedSessions, MemoryEndedSessions
@@ -27,6 +27,8 @@ log = logging.getLogger("shared_session")
 BOUNCE_COOKIE = "ss-consumer-bounce"
 BOUNCE_SECONDS = 20
 PRIVATE = [("Cache-Control", "no-store"), ("Vary", "Cookie")]
+#: A logout token is well under 8 KiB; a bigger back-channel body is not parsed at all.
+MAX_LOGOUT_BODY = 65_536
 
 
 @dataclasses.dataclass(frozen=True)
@@ -218,10 +220,13 @@ class Consumer:
             self.on_logout(iss, sid, sub)
         return claims
 
-    def backchannel_logout(self, *, method: str, content_type: Optional[str], logout_tokens: Sequence[str]) -> Reply:
+    def backchannel_logout(self, *, method: str, content_type: Optional[str], logout_tokens: Union[Sequence[str], Callable[[], Sequence[str]]],
+                           content_length: Optional[int] = None) -> Reply:
         """The whole back-channel logout endpoint: POST, form-encoded, one
         ``logout_token``. 200 when the session ended; 400 with an OAuth-style
         error body when the token is invalid or replayed; always ``no-store``.
+        ``logout_tokens`` may be a function, so a body over 64 KiB
+        (``content_length``) is refused before the framework parses it.
 
         Example::
 
@@ -234,6 +239,10 @@ class Consumer:
         try:
             if (content_type or "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
                 raise SharedSessionError("ERR_LOGOUT_TOKEN_INVALID", "the body must be application/x-www-form-urlencoded", "content-type")
+            if content_length is not None and content_length > MAX_LOGOUT_BODY:
+                raise SharedSessionError("ERR_LOGOUT_TOKEN_INVALID", f"the body is larger than {MAX_LOGOUT_BODY} bytes", "content-length")
+            if callable(logout_tokens):
+                logout_tokens = logout_tokens()
             if len(logout_tokens) != 1:
                 raise SharedSessionError("ERR_LOGOUT_TOKEN_INVALID", "exactly one logout_token is required", "logout_token")
             self.receive_logout(logout_tokens[0])

@@ -101,7 +101,8 @@ class SharedSession:
 
     def _backchannel_logout(self) -> Response:
         return _to_flask(self.consumer.backchannel_logout(
-            method=request.method, content_type=request.content_type, logout_tokens=request.form.getlist("logout_token"),
+            method=request.method, content_type=request.content_type, content_length=request.content_length,
+            logout_tokens=lambda: request.form.getlist("logout_token"),
         ))
 
 

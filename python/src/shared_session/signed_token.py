@@ -33,6 +33,9 @@ def verify_signed_token(token: Any, keys: HubKeys, *, typ_ok: Callable[[Any], bo
                                      required=("iss", "aud", "sub", "iat", "exp"), leeway=30, max_lifetime=86400)
     """
     header = read_header(token)
+    if "crit" in header:
+        # RFC 7515 4.1.11: extensions a recipient does not understand make the token invalid; we understand none.
+        raise _fail("ERR_TOKEN_MALFORMED", "the crit header names extensions this verifier does not know", "crit")
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in algorithms:
         raise _fail("ERR_TOKEN_ALGORITHM", f"algorithm {alg!r} is not allowed", "alg")

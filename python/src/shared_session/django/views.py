@@ -39,8 +39,11 @@ def backchannel_logout(request: HttpRequest) -> HttpResponse:
 
         # the hub: shared-session clients add blog --backchannel-logout-uri https://blog.acme.com/auth/backchannel-logout
     """
-    tokens = request.POST.getlist("logout_token") if request.method == "POST" else []
-    return to_django(get_consumer().backchannel_logout(method=request.method or "", content_type=request.content_type, logout_tokens=tokens))
+    length = request.META.get("CONTENT_LENGTH") or ""
+    return to_django(get_consumer().backchannel_logout(
+        method=request.method or "", content_type=request.content_type, content_length=int(length) if length.isdigit() else None,
+        logout_tokens=lambda: request.POST.getlist("logout_token"),
+    ))
 
 
 def api_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
