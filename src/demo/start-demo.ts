@@ -73,9 +73,12 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const store = memory ? createMemoryStore() : createSqliteStore({ path: join(dataDir, 'sessions.sqlite') })
   const users = createSqliteUserDirectory({ path: memory ? ':memory:' : join(dataDir, 'users.sqlite') })
   if (!users.get(DEMO_USER.username)) await users.add(DEMO_USER)
-  const keys = await loadKeyRing(await generateKeysConfig())
+  const keysConfig = await generateKeysConfig()
+  const keys = await loadKeyRing(keysConfig)
   const siteConfigs = memberSites.map(({ name, origin }) => ({ name, origin }))
-  const hub = createHub({ origin: hubSite.origin, parentDomain: 'acme.localhost', keys, store, users, sites: siteConfigs, title: 'Sign in to Acme', log })
+  // The hub is an OpenID Connect provider too (discovery at /.well-known/openid-configuration); no app is registered in the demo.
+  const oidc = { signingKey: keysConfig.signingKeys[0]!, clients: [] }
+  const hub = createHub({ origin: hubSite.origin, parentDomain: 'acme.localhost', keys, store, users, sites: siteConfigs, title: 'Sign in to Acme', log, oidc })
 
   const members = {} as Demo['members']
   for (const site of memberSites as (DemoSite & { name: keyof Demo['members'] })[]) {

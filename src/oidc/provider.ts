@@ -162,11 +162,14 @@ export function createOidc(hub: HubContext, options: OidcOptions): OidcMount {
   provider.Client.prototype.backchannelLogout = async () => undefined
   provider.on('server_error', (_ctx, err) => hub.log(`shared-session: oidc provider error: ${err.stack ?? err.message}`))
 
+  hub.events.on('logout', (event) => onHubLogout(hub, resolved, issuer, event))
+  const watcher = watchEndedSessions(hub, resolved, issuer, resolved.watchIntervalMs)
+
   provider.use(async (ctx, next) => {
     try {
       if (ctx.path.startsWith(INTERACTION_PATH)) return await handleInteraction(hub, provider, resolved, ctx as KoaContextWithOIDC)
       await next()
-      await afterProviderRoute(hub, resolved, ctx as KoaContextWithOIDC)
+      await afterProviderRoute(hub, resolved, ctx as KoaContextWithOIDC, watcher)
     } catch (err) {
       // The hub's own steps (its store, its session) fail like the hub does: a clear status and code, never a bare 500.
       const status = isSharedSessionError(err) ? err.status : 500
@@ -179,15 +182,13 @@ export function createOidc(hub: HubContext, options: OidcOptions): OidcMount {
       ctx.body = await page.text()
     }
   })
-  hub.events.on('logout', (event) => onHubLogout(hub, resolved, issuer, event))
-  const stopWatching = watchEndedSessions(hub, resolved, issuer, resolved.watchIntervalMs)
 
   const callback = provider.callback()
   const guard = createTokenGuard(hub.now)
   return {
     provider,
     options: resolved,
-    close: stopWatching,
+    close: watcher.stop,
     handles(path) {
       return path === `${base}/.well-known/openid-configuration` || path.startsWith(`${base}${OIDC_PREFIX}/`)
     },

@@ -24,7 +24,7 @@ import { hubSessionOf, recordSignIn, takeSignedInApps, WATCHED } from './session
  * provider.use(async (ctx, next) => { await next(); await afterProviderRoute(hub, options, ctx) })
  * ```
  */
-export async function afterProviderRoute(hub: HubContext, options: ResolvedOidcOptions, ctx: KoaContextWithOIDC): Promise<void> {
+export async function afterProviderRoute(hub: HubContext, options: ResolvedOidcOptions, ctx: KoaContextWithOIDC, watcher: { wake(): void }): Promise<void> {
   const route = ctx.oidc?.route
   if ((route === 'authorization' || route === 'resume') && ctx.oidc.entities.AuthorizationCode) {
     const { session, client } = ctx.oidc
@@ -37,6 +37,7 @@ export async function afterProviderRoute(hub: HubContext, options: ResolvedOidcO
       ...(session.grantIdFor(client.clientId) ? { grantId: session.grantIdFor(client.clientId) } : {}),
       providerSession: session.uid,
     })
+    watcher.wake()
     return
   }
   if (route === 'end_session' && ctx.method === 'GET' && !ctx.oidc.session?.accountId && ctx.oidc.session?.state?.secret) {
@@ -110,38 +111,54 @@ export async function notifyApps(hub: HubContext, options: ResolvedOidcOptions, 
 
 /**
  * Sessions also end where the hub hears no event: a sign-out at a member
- * in another process, `shared-session sessions revoke`, expiry. Every
- * `intervalMs` the hub checks the sessions some app signed in within and
- * notifies the apps of those that are gone. Returns a function that stops it.
+ * in another process, `shared-session sessions revoke`, expiry. While some
+ * app is signed in within a live hub session, the hub checks those sessions
+ * every `intervalMs` and notifies the apps of the ones that are gone. The
+ * timer runs only while there is something to watch (`wake()` after a
+ * sign-in), and never keeps the process alive.
  *
  * @example
  * ```ts
- * const stop = watchEndedSessions(hub, options, issuer, 5000)
+ * const watcher = watchEndedSessions(hub, options, issuer, 5000)
+ * watcher.wake() // after an app signed in
  * ```
  */
-export function watchEndedSessions(hub: HubContext, options: ResolvedOidcOptions, issuer: string, intervalMs: number): () => void {
+export function watchEndedSessions(hub: HubContext, options: ResolvedOidcOptions, issuer: string, intervalMs: number): { wake(): void; stop(): void } {
+  let timer: NodeJS.Timeout | null = null
   let running = false
   let failing = false
-  const timer = setInterval(() => {
-    if (running) return
-    running = true
-    void (async () => {
-      const ended: string[] = []
-      for (const id of await options.storage.members(WATCHED)) {
-        if (!(await hub.store.getSession(id, hub.now()))) ended.push(id)
-      }
-      if (ended.length > 0) await notifyApps(hub, options, issuer, ended)
-      failing = false
-    })()
-      .catch((err: Error) => {
-        // A store that is down is logged once, and the check resumes when it is back.
-        if (!failing) hub.log(`shared-session: oidc: cannot check for ended sessions: ${err.message}`)
-        failing = true
-      })
-      .finally(() => {
-        running = false
-      })
-  }, intervalMs)
-  timer.unref()
-  return () => clearInterval(timer)
+  const stop = () => {
+    if (timer) clearInterval(timer)
+    timer = null
+  }
+  const tick = async () => {
+    const watched = await options.storage.members(WATCHED)
+    const ended: string[] = []
+    for (const id of watched) {
+      if (!(await hub.store.getSession(id, hub.now()))) ended.push(id)
+    }
+    if (ended.length > 0) await notifyApps(hub, options, issuer, ended)
+    if (watched.length === ended.length) stop()
+    failing = false
+  }
+  return {
+    wake() {
+      if (timer) return
+      timer = setInterval(() => {
+        if (running) return
+        running = true
+        tick()
+          .catch((err: Error) => {
+            // A store that is down is logged once; the check resumes when it is back.
+            if (!failing) hub.log(`shared-session: oidc: cannot check for ended sessions: ${err.message}`)
+            failing = true
+          })
+          .finally(() => {
+            running = false
+          })
+      }, intervalMs)
+      timer.unref()
+    },
+    stop,
+  }
 }
