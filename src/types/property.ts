@@ -8,6 +8,9 @@ import type { LoginClaims } from '../tokens/claims.js'
  * `property`) and no consumer property is declared. Augment it to match the
  * `property` you gave `createMember` / `createTokenConsumer`, for instance
  * beside express-session or @fastify/session, which already own `session`.
+ * Fields: `member` (the member's property; `never` for an app with no
+ * member), `consumer` (the token consumer's, usually `auth`), `user` (what
+ * your `findOrCreateUser` returns; the token's claims by default).
  *
  * @example
  * ```ts
