@@ -29,6 +29,7 @@ program
   .option('--port-base <port>', 'hub port; forum, shop, shop-de use the next three', '4000')
   .option('--data-dir <dir>', 'where the SQLite files go', '.shared-session')
   .option('--memory', 'keep sessions in memory instead of SQLite')
+  .option('--https', 'serve the sites over https with a self-signed certificate made at start (Secure, __Host- cookies as in production)')
   .action(demoCommand)
 
 program
@@ -48,6 +49,8 @@ program
   .option(...CONFIG)
   .option('-p, --port <port>', 'port to listen on (default: from the file)')
   .option('--host <host>', 'interface to listen on (default: from the file)')
+  .option('--tls-cert <file>', 'serve https with this PEM certificate (chain); needs --tls-key')
+  .option('--tls-key <file>', 'the PEM private key of --tls-cert')
   .action(serveCommand)
 
 const users = program.command('users').description("manage the hub's users (passwords from a hidden prompt or stdin)")
@@ -109,8 +112,10 @@ keys
 
 program
   .command('doctor')
-  .description('explain every setting that would make a browser drop a cookie or break sharing')
+  .description('explain every setting that would make a browser drop a cookie or break sharing, all in one run')
   .option(...CONFIG)
+  .option('--probe', 'also ask the hub and every member site over HTTP whether they run what the file says')
+  .option('--member <files...>', "compare members' configuration files (from `config member`) with this one")
   .action(doctorCommand)
 
 program.parseAsync().catch(fail)

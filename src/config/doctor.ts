@@ -99,6 +99,20 @@ export async function diagnose(config: DeploymentConfig): Promise<Finding[]> {
       add('error', 'keys.signingKeys', (err as Error).message, 'run `shared-session keys rotate` to add a fresh signing key')
     }
   }
+  if (sites.length === 0 && !findings.some((f) => f.setting === 'sites')) {
+    add('warning', 'sites', 'no sites are configured: the hub signs people in, but no other app shares the session', 'add each app with `shared-session sites add <name> <origin>` (add --no-member for an app that only reads the token)')
+  }
+  if (hubOrigin && sites.length > 0) {
+    const hubDomain = registrableDomain(new URL(hubOrigin).hostname)
+    if (hubDomain && !sites.some((s) => sameSite(s.origin, hubOrigin))) {
+      add(
+        'warning',
+        'hub.origin',
+        `no site on the hub's domain ${hubDomain}: visitors only pass through the hub in redirects, and tracking protection (Safari, Firefox, Brave) deletes the cookies of a domain people bounce through without using it, so they are asked to sign in again every few days`,
+        `put the hub on a subdomain of a site people use, e.g. https://auth.${registrableDomain(new URL(sites[0]!.origin).hostname) ?? 'example.com'} beside ${sites[0]!.origin}, or add a site people visit on ${hubDomain}`,
+      )
+    }
+  }
   if (config.store?.startsWith('memory:')) add('warning', 'store', 'the memory store forgets every session on restart and is not shared between processes', 'use sqlite:<path> (one machine) or redis://… (many instances)')
   return findings
 }

@@ -20,3 +20,5 @@ export { ENV, newConfig, readConfig, writeConfig, writeFileAtomic, type Deployme
 export { memberConfig, memberKeys, memberOptions, readMemberConfig, type MemberConfig } from './member-config.js'
 export { openStore } from './open-store.js'
 export { diagnose, type Finding } from './doctor.js'
+export { probeSites } from './probe.js'
+export { compareMemberConfig } from './compare-member.js'

@@ -1,6 +1,5 @@
-import { request as httpRequest } from 'node:http'
-import { request as httpsRequest } from 'node:https'
 import type { HubDescription } from '../hub/describe.js'
+import { getJson } from '../http/get-json.js'
 import type { Member } from './create-member.js'
 
 /**
@@ -87,44 +86,4 @@ export async function checkMember(member: Member, options: { timeoutMs?: number;
 function isDescription(body: unknown): body is HubDescription {
   const b = body as HubDescription
   return !!b && typeof b === 'object' && Array.isArray(b.sites) && !!b.handoff && typeof b.handoff.seals === 'string' && Array.isArray(b.handoff.opens) && typeof b.prefix === 'string'
-}
-
-/** GET a small JSON document; `*.localhost` names go to 127.0.0.1 with the right Host header, as in browsers. */
-function getJson(url: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
-  const target = new URL(url)
-  const loopback = target.hostname === 'localhost' || target.hostname.endsWith('.localhost')
-  const request = target.protocol === 'https:' ? httpsRequest : httpRequest
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        protocol: target.protocol,
-        hostname: loopback ? '127.0.0.1' : target.hostname,
-        port: target.port || undefined,
-        path: target.pathname + target.search,
-        headers: { host: target.host, accept: 'application/json' },
-        ...(loopback && target.protocol === 'https:' ? { servername: target.hostname } : {}),
-        timeout: timeoutMs,
-      },
-      (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => {
-          text += chunk
-          if (text.length > 65_536) req.destroy(new Error('answer too large'))
-        })
-        res.on('end', () => {
-          let body: unknown = null
-          try {
-            body = JSON.parse(text)
-          } catch {
-            // Not JSON: not a hub.
-          }
-          resolve({ status: res.statusCode ?? 0, body })
-        })
-      },
-    )
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)))
-    req.on('error', (err: NodeJS.ErrnoException) => reject(new Error(err.code ? `${err.code}` : err.message)))
-    req.end()
-  })
 }

@@ -30,9 +30,17 @@ const productionLayout = () =>
     { name: 'shop-de', origin: 'https://shop.de', kind: 'cross-site' },
   ])
 
-/** The one finding the doctor reports, asserting there is exactly one. */
+/** Whether a finding is one of the layout warnings (no sites; no site on the hub's domain) that many small test files trigger. */
+const layoutWarning = (f: Finding) => f.level === 'warning' && /^no sites are configured|^no site on the hub's domain/.test(f.problem)
+
+/** The findings of a configuration, without the layout warnings (tested on their own below). */
+async function diagnoseSetting(c: DeploymentConfig): Promise<Finding[]> {
+  return (await diagnose(c)).filter((f) => !layoutWarning(f))
+}
+
+/** The one finding the doctor reports (besides the layout warnings), asserting there is exactly one. */
 async function onlyFinding(c: DeploymentConfig): Promise<Finding> {
-  const findings = await diagnose(c)
+  const findings = await diagnoseSetting(c)
   assert.equal(findings.length, 1, `expected exactly one finding, got ${JSON.stringify(findings, null, 2)}`)
   const [finding] = findings
   assert.ok(finding!.problem.length > 10, 'the problem is explained')
@@ -59,12 +67,43 @@ describe('doctor: good configurations have no findings', () => {
 
   test('a parent domain equal to the hub host, with a leading dot, or in capitals is accepted', async () => {
     for (const parent of ['acme.com', '.acme.com', 'ACME.com']) {
-      assert.deepEqual(await diagnose(await config('https://acme.com', parent)), [], parent)
+      assert.deepEqual(await diagnose(await config('https://acme.com', parent, [{ name: 'www', origin: 'https://www.acme.com' }])), [], parent)
     }
   })
 
-  test('no parent domain and no sites at all is fine', async () => {
-    assert.deepEqual(await diagnose(await config('https://auth.acme.com', undefined)), [])
+  test('one site beside the hub on its domain, no parent domain: fine', async () => {
+    assert.deepEqual(await diagnose(await config('https://auth.acme.com', undefined, [{ name: 'www', origin: 'https://www.acme.com' }])), [])
+  })
+})
+
+describe('doctor: layout warnings', () => {
+  test('no sites at all is a warning that says how to add one', async () => {
+    const findings = await diagnose(await config('https://auth.acme.com', undefined))
+    assert.equal(findings.length, 1, JSON.stringify(findings))
+    assert.equal(findings[0]!.level, 'warning')
+    assert.equal(findings[0]!.setting, 'sites')
+    assert.match(findings[0]!.problem, /no sites are configured/)
+    assert.match(findings[0]!.fix, /shared-session sites add/)
+  })
+
+  test("a hub on a domain no visitor uses: tracking protection will delete its cookies; the fix says where to put it", async () => {
+    const c = await config('https://auth.sso-provider.net', undefined, [
+      { name: 'shop', origin: 'https://shop.com' },
+      { name: 'shop-de', origin: 'https://shop.de' },
+    ])
+    const findings = await diagnose(c)
+    assert.equal(findings.length, 1, JSON.stringify(findings))
+    const [f] = findings
+    assert.equal(f!.level, 'warning')
+    assert.equal(f!.setting, 'hub.origin')
+    assert.match(f!.problem, /no site on the hub's domain sso-provider\.net.*tracking protection/)
+    assert.match(f!.fix, /https:\/\/auth\.shop\.com beside https:\/\/shop\.com/)
+  })
+
+  test('the demo layout has a site on the hub domain (forum.acme.localhost) and no warning', async () => {
+    const c = await demoLayout()
+    c.sites = c.sites.filter((s) => s.name !== 'forum')
+    assert.deepEqual((await diagnose(c)).map((f) => f.setting), ['hub.origin'], 'without the forum the warning appears')
   })
 })
 
@@ -191,7 +230,7 @@ describe('doctor: every bad setting is caught with its own setting and message',
     for (const [label, breakIt, message] of breakers) {
       const c = await config('https://auth.acme.com', 'acme.com')
       breakIt(c)
-      const findings = await diagnose(c)
+      const findings = await diagnoseSetting(c)
       assert.equal(findings.length, 1, `${label}: ${JSON.stringify(findings)}`)
       assert.equal(findings[0]!.setting, 'keys.signingKeys', label)
       assert.equal(findings[0]!.level, 'error', label)
@@ -246,7 +285,7 @@ describe('doctor: every bad setting is caught with its own setting and message',
     ])
     c.keys.secret = 'a'.repeat(43)
     c.store = 'memory:'
-    const settings = (await diagnose(c)).map((f) => f.setting).sort()
+    const settings = (await diagnoseSetting(c)).map((f) => f.setting).sort()
     // forum is https and the hub http, so the browser sees two sites: the "kind" then matches.
     assert.deepEqual(settings, ['hub.origin', 'hub.parentDomain', 'keys.secret', 'sites[1] (shop).member', 'store'])
   })
