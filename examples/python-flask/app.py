@@ -136,9 +136,9 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     try:
         app = create_app()
-    except SharedSessionError as err:
+        host, port = os.environ.get("HOST") or "127.0.0.1", int(os.environ.get("PORT") or "5000")
+    except (SharedSessionError, ValueError) as err:  # a setting the package or float()/int() refused: say which, no traceback
         raise SystemExit(f"configuration: {err}") from None
-    host, port = os.environ.get("HOST") or "127.0.0.1", int(os.environ.get("PORT") or "5000")
     log.info("wiki on %s:%d", host, port)
     # Flask's development server; in production: gunicorn 'app:create_app()'.
     app.run(host=host, port=port, threaded=True)
