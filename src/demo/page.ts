@@ -37,10 +37,10 @@ const COLORS: Record<string, string> = { hub: '#3d6df2', forum: '#7c3aed', shop:
  *
  * @example
  * ```ts
- * res.end(demoPage({ site, sites, session, hubLogin, logoutAction: '/_session/logout?return=/' }))
+ * res.end(demoPage({ site, sites, session, loginUrl, logoutAction: session.logoutAction('/'), csrf: session.csrfToken(), loader: session.loader() }))
  * ```
  */
-export function demoPage(p: { site: DemoSite; sites: DemoSite[]; session: MemberSession; loginUrl: string; logoutAction: string; loader: string }): string {
+export function demoPage(p: { site: DemoSite; sites: DemoSite[]; session: MemberSession; loginUrl: string; logoutAction: string; csrf: string; loader: string }): string {
   const { site, session } = p
   const cart = (session.get('cart') as string[] | undefined) ?? []
   const cartFrom = session.get('cartFrom') as string | undefined
@@ -55,7 +55,7 @@ export function demoPage(p: { site: DemoSite; sites: DemoSite[]; session: Member
       : `${how[0]!.toUpperCase()}${how.slice(1)}.`
   const nav = p.sites.map((s) => `<a href="${escapeHtml(s.origin)}/"${s.name === site.name ? ' class="here"' : ''}>${escapeHtml(s.label)}</a>`).join('')
   const cartForm = site.shop
-    ? `<form method="post" action="/cart"><input name="item" placeholder="teapot" required aria-label="item" data-testid="item"><button type="submit" data-testid="add">Add to cart</button></form>`
+    ? `<form method="post" action="/cart"><input type="hidden" name="csrf" value="${escapeHtml(p.csrf)}"><input name="item" placeholder="teapot" required aria-label="item" data-testid="item"><button type="submit" data-testid="add">Add to cart</button></form>`
     : ''
   const account = session.user
     ? `<form method="post" action="${escapeHtml(p.logoutAction)}"><button type="submit" class="quiet" data-testid="logout">Sign out</button></form>`

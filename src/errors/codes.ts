@@ -63,6 +63,10 @@ export const ERROR_STATUS = {
   ERR_LOGIN_FAILED: 401,
   ERR_RATE_LIMITED: 429,
   ERR_NOT_AUTHENTICATED: 401,
+  /** Two cookies of one of our names in a request (a sibling subdomain tossed one): no credential. */
+  ERR_COOKIE_DUPLICATE: 400,
+  /** A write from a request that could not carry the site's session cookie (a cross-site POST, a subresource). */
+  ERR_CROSS_SITE_REQUEST: 403,
 
   // A consumer cannot fetch the hub's JWKS (hub down or unreachable).
   ERR_JWKS_UNAVAILABLE: 503,

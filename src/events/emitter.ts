@@ -13,6 +13,12 @@ import type { LinkVia, SessionUser } from '../stores/store.js'
 export interface SessionEvents {
   'session.created': { site: string; sessionId: string }
   'session.replaced': { site: string; src: string; dst: string; wasEmpty: boolean; via: Extract<LinkVia, 'push' | 'pull' | 'token'> }
+  /**
+   * A site replaced an anonymous session by another one (a sign-in from the
+   * hub, or a session the hub made anew after its cookies were deleted) and
+   * carried the anonymous data over: both sides and what was written.
+   */
+  'session.merged': { site: string; src: string; sessionId: string; anonymous: Record<string, unknown>; adopted: Record<string, unknown>; changes: Record<string, unknown> }
   login: { site: string; sessionId: string; user: SessionUser }
   logout: { site: string; sessionId: string; user: SessionUser | null; everywhere: boolean }
 }

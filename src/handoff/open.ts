@@ -18,7 +18,12 @@ export interface OpenHandoffOptions {
    * flow. Leave undefined in the push flow: a bound payload is then refused,
    * so a pull answer cannot be replayed as a push.
    */
-  bind?: string
+  bind?: string | ReadonlySet<string>
+  /**
+   * Skip the binding check here (default false): {@link redeemHandoff} checks
+   * it after spending the `jti`, so an answer refused for its binding is spent too.
+   */
+  deferBinding?: boolean
   /** Oldest accepted payload age in seconds (*timeout*); 30 by default. */
   timeoutSeconds?: number
   /** Clock skew allowed between sites, in seconds; 5 by default. */
@@ -76,7 +81,22 @@ function checkPayload(p: HandoffPayload, o: OpenHandoffOptions): void {
   if (p.iat > now + skew) throw fail('ERR_PAYLOAD_FROM_FUTURE', 'payload was issued in the future', 'iat')
   if (p.exp <= p.iat || p.exp - p.iat > timeout) throw fail('ERR_PAYLOAD_LIFETIME', `payload lifetime exceeds ${timeout} s`, 'exp')
   if (now > p.exp + skew || now - p.iat > timeout + skew) throw fail('ERR_PAYLOAD_EXPIRED', 'payload has expired', 'exp')
-  if (!sameBinding(p.bind, o.bind)) throw fail('ERR_PAYLOAD_BINDING', 'payload is not bound to this browser', 'bind')
+  if (!o.deferBinding) checkBinding(p, o.bind)
+}
+
+/**
+ * Refuse a payload whose state binding is not the one (or one of those) this
+ * request proves; with no binding expected, refuse a bound payload, so a
+ * pull answer cannot be replayed as a push.
+ *
+ * @example
+ * ```ts
+ * checkBinding(payload, bindingOf(state))
+ * ```
+ */
+export function checkBinding(p: HandoffPayload, expected: string | ReadonlySet<string> | undefined): void {
+  const ok = typeof expected === 'object' ? [...expected].some((e) => sameBinding(p.bind, e)) : sameBinding(p.bind, expected)
+  if (!ok) throw fail('ERR_PAYLOAD_BINDING', 'payload is not bound to this browser', 'bind')
 }
 
 function sameBinding(actual: string | undefined, expected: string | undefined): boolean {

@@ -1,9 +1,12 @@
-import { parse, serialize, type SerializeOptions } from 'cookie'
+import { serialize, type SerializeOptions } from 'cookie'
 import type { RequestHead } from './request-head.js'
 
 /**
  * The value of one request cookie, or undefined. Malformed headers yield
- * undefined rather than an error: a bad cookie is no session.
+ * undefined rather than an error: a bad cookie is no session. Two cookies
+ * of the same name (a sibling subdomain tossed one with `Domain=` or a
+ * narrower `Path=`) are no credential either: the browser's order is not
+ * a trust decision, so neither is read ({@link cookieCount} tells why).
  *
  * @example
  * ```ts
@@ -11,10 +14,50 @@ import type { RequestHead } from './request-head.js'
  * ```
  */
 export function readCookie(request: RequestHead, name: string): string | undefined {
-  const header = request.headers.get('cookie')
-  if (!header || header.length > 16_384) return undefined
-  const value = parse(header)[name]
-  return typeof value === 'string' ? value : undefined
+  const found = scan(request.headers.get('cookie'), name)
+  return found.count === 1 ? found.value : undefined
+}
+
+/**
+ * How many cookies of this name the request carries (0, 1, or more: a
+ * tossed duplicate). For logging why a credential was refused.
+ *
+ * @example
+ * ```ts
+ * if (cookieCount(request, ctx.token.cookie) > 1) log('ERR_COOKIE_DUPLICATE: …')
+ * ```
+ */
+export function cookieCount(request: RequestHead, name: string): number {
+  return scan(request.headers.get('cookie'), name).count
+}
+
+/** One pass over a Cookie header: the value of `name` and how often it occurs. */
+function scan(header: string | null, name: string): { value: string | undefined; count: number } {
+  if (!header || header.length > 16_384) return { value: undefined, count: 0 }
+  let value: string | undefined
+  let count = 0
+  let start = 0
+  while (start < header.length) {
+    let end = header.indexOf(';', start)
+    if (end === -1) end = header.length
+    const eq = header.indexOf('=', start)
+    if (eq !== -1 && eq < end && header.slice(start, eq).trim() === name) {
+      count++
+      value = decode(header.slice(eq + 1, end).trim())
+    }
+    start = end + 1
+  }
+  return { value, count }
+}
+
+function decode(raw: string): string {
+  const unquoted = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw
+  if (!unquoted.includes('%')) return unquoted
+  try {
+    return decodeURIComponent(unquoted)
+  } catch {
+    return unquoted
+  }
 }
 
 /** Attributes of a cookie shared-session sets. HttpOnly is always on. */

@@ -31,14 +31,15 @@ export interface RequestWithBody extends RequestHead {
 /**
  * True for a top-level GET navigation by a browser, the only request a
  * middleware may answer with a redirect through the hub: never a POST,
- * never `fetch()`/XHR, never a subresource, never a crawler.
+ * never `fetch()`/XHR, never a subresource, never a crawler (unless
+ * `crawlers`: when the question is only what kind of request it is).
  *
  * @example
  * ```ts
  * if (isTopLevelNavigation(request)) return redirect(loginUrl)
  * ```
  */
-export function isTopLevelNavigation(request: RequestHead): boolean {
+export function isTopLevelNavigation(request: RequestHead, options: { crawlers?: boolean } = {}): boolean {
   if (request.method !== 'GET') return false
   const h = request.headers
   const mode = h.get('sec-fetch-mode')
@@ -49,7 +50,7 @@ export function isTopLevelNavigation(request: RequestHead): boolean {
   } else if (!(h.get('accept') ?? '').includes('text/html')) {
     return false
   }
-  return !CRAWLER.test(h.get('user-agent') ?? '')
+  return options.crawlers === true || !CRAWLER.test(h.get('user-agent') ?? '')
 }
 
 const CRAWLER = /bot|crawl|spider|slurp|preview|facebookexternalhit|headless-?check|curl|wget|python-requests|httpclient/i

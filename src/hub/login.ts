@@ -35,7 +35,8 @@ export async function submitLogin(ctx: HubContext, request: RequestWithBody, inf
   const accountKey = `account:${username}`
   const addressKey = `address:${clientAddress(ctx, request, info.clientAddress)}`
 
-  const wait = Math.max(ctx.perAccount.blockedFor(accountKey), ctx.perAddress.blockedFor(addressKey))
+  // Both limits take their slot before the slow hash: guesses in flight count, on every instance.
+  const wait = (await ctx.perAccount.attempt(accountKey)) || (await ctx.perAddress.attempt(addressKey))
   if (wait > 0) {
     const minutes = Math.ceil(wait / 60_000)
     return renderLoginForm(ctx, request, {
@@ -49,11 +50,8 @@ export async function submitLogin(ctx: HubContext, request: RequestWithBody, inf
 
   const user: unknown = await ctx.users.authenticate(username, password)
   if (!isUser(user)) {
-    ctx.perAccount.fail(accountKey)
-    ctx.perAddress.fail(addressKey)
     return renderLoginForm(ctx, request, { returnTo: back, username, status: 401, error: LOGIN_FAILED, headers: { 'x-error-code': 'ERR_LOGIN_FAILED' } })
   }
-  ctx.perAccount.reset(accountKey)
 
   const now = ctx.now()
   const previous = await hubSession(ctx, request)

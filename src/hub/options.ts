@@ -11,6 +11,7 @@ import { tokenCookieName } from '../tokens/cookie-name.js'
 import { isPublicSuffix, registrableDomain } from '../sites/registrable-domain.js'
 import { createTokenVerifier } from '../tokens/verifier.js'
 import { createRateLimiter, type RateLimit, type RateLimiter } from './rate-limit.js'
+import { createAttemptLimiter, type AttemptLimiter } from './attempt-limit.js'
 import { firstPartyCookie, marksCookiesSecure, siteCookies, type SiteCookies } from '../sites/site-cookies.js'
 import type { OidcOptions } from '../oidc/options.js'
 
@@ -49,8 +50,13 @@ export interface HubOptions {
   session?: Partial<SessionPolicy>
   /** Path prefix when mounted inside another app, e.g. `/auth`. Default none. */
   basePath?: string
-  /** Failed logins allowed per account and per client address in a window. */
-  rateLimit?: { perAccount?: RateLimit; perAddress?: RateLimit }
+  /**
+   * Sign-in attempts allowed per account and per client address in a window
+   * (counted in the store: they hold across hub instances and under
+   * concurrency; default 10 per account and 30 per address per 15 minutes),
+   * and anonymous sessions a pull may create per address (default 60 per minute).
+   */
+  rateLimit?: { perAccount?: RateLimit; perAddress?: RateLimit; anonymousPerAddress?: RateLimit }
   /** Read the client address from `X-Forwarded-For` (only behind a proxy you run). */
   trustProxy?: boolean
   /** Path prefix of the members' endpoints (sync, accept). Default `/_session`, as members have it. */
@@ -96,8 +102,9 @@ export interface HubContext {
   csrfCookie: CookieSpec
   tokenCookie: CookieSpec | null
   tokenTtlSeconds: number
-  perAccount: RateLimiter
-  perAddress: RateLimiter
+  perAccount: AttemptLimiter
+  perAddress: AttemptLimiter
+  perAddressAnonymous: RateLimiter
   trustProxy: boolean
   prefix: string
   timeout: number
@@ -129,6 +136,7 @@ export function resolveHubOptions(options: HubOptions): HubContext {
   for (const field of ['keys', 'store', 'users'] as const) {
     if (!options[field]) throw invalid(`hub option "${field}" is required`, field)
   }
+  if (options.keys.holdsPrivateKeys === false) throw invalid('the hub needs its full key configuration (master secret and private signing key); this key ring comes from a member configuration', 'keys')
   const sites = validateSites(options.sites)
   if (sites.some((s) => s.name === HUB_SITE)) throw invalid(`site name "${HUB_SITE}" is reserved for the hub`, 'sites')
   const secure = marksCookiesSecure(origin)
@@ -165,8 +173,9 @@ export function resolveHubOptions(options: HubOptions): HubContext {
     csrfCookie: firstPartyCookie(origin, 'ss-csrf', 'strict'),
     tokenCookie: parentDomain === undefined ? null : { name: tokenCookieName(secure), secure, sameSite: 'lax', domain: parentDomain },
     tokenTtlSeconds,
-    perAccount: createRateLimiter(options.rateLimit?.perAccount ?? { max: 5, windowMs: 15 * 60_000 }, now),
-    perAddress: createRateLimiter(options.rateLimit?.perAddress ?? { max: 20, windowMs: 15 * 60_000 }, now),
+    perAccount: createAttemptLimiter(options.store, options.rateLimit?.perAccount ?? { max: 10, windowMs: 15 * 60_000 }, now),
+    perAddress: createAttemptLimiter(options.store, options.rateLimit?.perAddress ?? { max: 30, windowMs: 15 * 60_000 }, now),
+    perAddressAnonymous: createRateLimiter(options.rateLimit?.anonymousPerAddress ?? { max: 60, windowMs: 60_000 }, now),
     trustProxy: options.trustProxy ?? false,
     prefix,
     timeout,

@@ -1,14 +1,19 @@
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import { sealHandoff } from '../handoff/seal.js'
+import { clearCookie, readCookie } from '../http/cookies.js'
 import { setSiteCookies } from '../sites/site-cookies.js'
 import { PRIVATE_HEADERS, redirect } from '../http/respond.js'
 import { safeReturnUrl } from '../http/return-url.js'
+import { isTopLevelNavigation, type RequestWithBody } from '../http/request-head.js'
 import { createSession } from '../sessions/create.js'
 import { isWellFormedId } from '../sessions/ids.js'
 import { linkSite } from '../sessions/link.js'
+import type { ConnectionInfo } from '../adapters/node/listener.js'
 import { HUB_SITE, type HubContext } from './options.js'
-import { hubSession } from './request.js'
-import type { RequestWithBody } from '../http/request-head.js'
+import { clientAddress, hubSession } from './request.js'
+
+/** An anonymous session made by a pull lives this long unless a member takes it (then as long as any). */
+export const PENDING_SESSION_MS = 10 * 60_000
 
 /**
  * GET /pull?dst=…&bind=…&return=…[&walk=…]: the hub's half of the pull. The
@@ -16,17 +21,23 @@ import type { RequestWithBody } from '../http/request-head.js'
  * first-party here even with third-party cookies blocked. Answers with a
  * redirect to the destination's accept endpoint carrying a payload sealed
  * for `dst` and bound to the destination's state hash: the visitor's session,
- * a new anonymous one (anonymous sharing), or a bound "no session". With
- * `walk`, the destination goes on to the next member of a login walk.
+ * a new anonymous one (anonymous sharing), or a bound "no session". `walk`
+ * goes along to the accept endpoint, which continues the login walk.
+ *
+ * Only a browser's top-level navigation is answered (anything else is a 400
+ * and writes nothing); a new anonymous session lives minutes until a member
+ * takes it, and each client address gets a bounded number of them, so a
+ * flood of pulls cannot fill the store. A token cookie on the parent domain
+ * whose hub session is gone is cleared here, so a sign-out that started at
+ * a member reaches token-only apps too.
  *
  * @example
  * ```ts
  * // shop.de → 302 https://auth.shop.com/pull?dst=shop-de&bind=Qm9…&return=%2Fcart
  * ```
  */
-export async function pull(ctx: HubContext, request: RequestWithBody): Promise<Response> {
-  const dest = request.headers.get('sec-fetch-dest')
-  if (dest !== null && dest !== 'document') throw new SharedSessionError('ERR_TRANSPORT', `a pull is a page navigation, not ${dest}`, { detail: 'sec-fetch-dest' })
+export async function pull(ctx: HubContext, request: RequestWithBody, info: ConnectionInfo): Promise<Response> {
+  if (!isTopLevelNavigation(request)) throw new SharedSessionError('ERR_TRANSPORT', 'a pull is a browser\'s page navigation', { detail: 'sec-fetch-mode' })
   const url = new URL(request.url)
   const dst = memberSite(ctx, url.searchParams.get('dst'))
   if (!dst) throw new SharedSessionError('ERR_PAYLOAD_WRONG_DESTINATION', 'dst is not a configured member site', { detail: 'dst' })
@@ -34,25 +45,26 @@ export async function pull(ctx: HubContext, request: RequestWithBody): Promise<R
   if (!isWellFormedId(bind)) throw new SharedSessionError('ERR_PAYLOAD_BINDING', 'bind must be the base64url SHA-256 of the state', { detail: 'bind' })
   const back = safeReturnUrl(url.searchParams.get('return') ?? '/', ctx.returnOrigins, dst.origin)
   if (!back) throw new SharedSessionError('ERR_RETURN_URL', 'the return address is not one of the configured sites', { detail: 'return' })
-  const walk = (url.searchParams.get('walk') ?? '').split(',').filter(Boolean).map((name) => memberSite(ctx, name))
-  if (walk.some((site) => !site)) throw new SharedSessionError('ERR_RETURN_URL', 'walk must name configured member sites', { detail: 'walk' })
+  const walk = (url.searchParams.get('walk') ?? '').split(',').filter(Boolean)
+  if (walk.length > 16 || walk.some((name) => !memberSite(ctx, name))) throw new SharedSessionError('ERR_RETURN_URL', 'walk must name configured member sites', { detail: 'walk' })
 
   const now = ctx.now()
   const cookies: string[] = []
   let session = await hubSession(ctx, request)
-  if (!session && ctx.anonymous) {
-    session = await createSession(ctx.store, ctx.policy, { now })
+  if (!session && ctx.anonymous && ctx.perAddressAnonymous.take(`address:${clientAddress(ctx, request, info.clientAddress)}`)) {
+    session = await createSession(ctx.store, ctx.policy, { now, idleMs: PENDING_SESSION_MS })
     cookies.push(...setSiteCookies(ctx.cookies, await linkSite(ctx.store, session, HUB_SITE, now, 'new'), (session.absoluteExpiresAt - now) / 1000, { pushed: false }))
   }
+  if (ctx.tokenCookie && !session?.user && readCookie(request, ctx.tokenCookie.name) !== undefined) cookies.push(clearCookie(ctx.tokenCookie))
   const sealed = sealHandoff(ctx.ring, { ref: session?.id ?? null, src: HUB_SITE, dst: dst.name, bind, ttlSeconds: ctx.timeout, now })
-  const [next, ...rest] = walk
-  const then = next ? syncUrl(ctx, next.origin, back, rest.map((s) => s!.name)) : back
-  const accept = `${dst.origin}${ctx.prefix}/accept?${new URLSearchParams({ p: sealed, return: then })}`
-  return redirect(accept, { ...PRIVATE_HEADERS, 'set-cookie': cookies }, 302)
+  const query = new URLSearchParams({ p: sealed, return: back })
+  if (walk.length > 0) query.set('walk', walk.join(','))
+  return redirect(`${dst.origin}${ctx.prefix}/accept?${query}`, { ...PRIVATE_HEADERS, 'set-cookie': cookies }, 302)
 }
 
 /**
- * The URL of a member's sync endpoint: one hop of the login walk.
+ * The URL of a member's sync endpoint: the first hop of the login walk.
+ * The return URL goes along as it is; the members pass it on hop by hop.
  *
  * @example
  * ```ts

@@ -1,7 +1,8 @@
 /**
- * A fixed-window failure counter per key (an account, an address). Memory
- * of one hub process: with several hub instances each counts on its own,
- * which still bounds guessing to N × instances per window.
+ * A fixed-window counter per key (an address, a client) in the memory of
+ * one process: for bounds that need no store write, such as the anonymous
+ * sessions a pull may create per address. Sign-ins use the store-backed
+ * {@link AttemptLimiter} instead, which holds across instances.
  *
  * @example
  * ```ts
@@ -17,6 +18,8 @@ export interface RateLimiter {
   fail(key: string): void
   /** Forget `key` (after a success). */
   reset(key: string): void
+  /** Count one use of `key` and say whether it was within the limit (false: refused, not counted). */
+  take(key: string): boolean
 }
 
 /** Limits for one kind of key. */
@@ -57,6 +60,11 @@ export function createRateLimiter(limit: RateLimit, now: () => number = Date.now
     },
     reset(key) {
       windows.delete(key)
+    },
+    take(key) {
+      if (this.blockedFor(key) > 0) return false
+      this.fail(key)
+      return true
     },
   }
 }

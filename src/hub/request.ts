@@ -1,3 +1,4 @@
+import { isSharedSessionError } from '../errors/shared-session-error.js'
 import { readCookie } from '../http/cookies.js'
 import { resolveCookie } from '../sessions/resolve.js'
 import type { GlobalSession } from '../sessions/session.js'
@@ -33,6 +34,7 @@ export function clientAddress(ctx: HubContext, request: RequestWithBody, peer: s
 
 /**
  * The url-encoded form of a POST, or an empty form when the body is not one.
+ * A body over the adapter's limit is an `ERR_BODY_TOO_LARGE` (413), never a reset connection.
  *
  * @example
  * ```ts
@@ -45,7 +47,9 @@ export async function readForm(request: RequestWithBody): Promise<URLSearchParam
   if (!type.startsWith('application/x-www-form-urlencoded')) return new URLSearchParams()
   try {
     return new URLSearchParams(await request.text())
-  } catch {
+  } catch (err) {
+    // Too large is the client's to know (413); a body that cannot be read otherwise is no form.
+    if (isSharedSessionError(err, 'ERR_BODY_TOO_LARGE')) throw err
     return new URLSearchParams()
   }
 }

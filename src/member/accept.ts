@@ -1,6 +1,6 @@
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import { redeemHandoff } from '../handoff/redeem.js'
-import { clearCookie, readCookie, setCookie } from '../http/cookies.js'
+import { readCookie, setCookie } from '../http/cookies.js'
 import type { RequestHead } from '../http/request-head.js'
 import { redirect } from '../http/respond.js'
 import { safeReturnUrl } from '../http/return-url.js'
@@ -8,17 +8,19 @@ import { isWellFormedId } from '../sessions/ids.js'
 import { resolveLinkedSession } from '../sessions/resolve.js'
 import { fromRecord } from '../sessions/session.js'
 import { adoptSession } from './adopt.js'
-import { bindingOf, NO_COOKIES_FLAG } from './bounce.js'
+import { bindingOf, bounceReason, NO_COOKIES_FLAG, stateCookies, triedRecord } from './bounce.js'
 import type { MemberContext } from './options.js'
 import { HUB_SITE } from '../hub/options.js'
 import { clearSiteCookies } from '../sites/site-cookies.js'
+import { nextHop, parseWalk } from './walk.js'
 
 /**
- * GET `{prefix}/accept?p=…&return=…`: the end of a pull. Checks everything
- * the push checks (with the hub as the only source) plus the binding to this
- * browser's state cookie, links the session (SameSite=Lax), clears the
- * state, and goes to the clean return URL. A "no session" answer sets the
- * attempt marker instead, so the site does not bounce again for a while.
+ * GET `{prefix}/accept?p=…&return=…[&walk=…]`: the end of a pull. Checks
+ * everything the push checks (with the hub as the only source) plus the
+ * binding to one of this browser's state cookies, links the session
+ * (SameSite=Lax), and goes on: to the next member of a login walk, or to the
+ * clean return URL. The state cookie the pull used is overwritten with the
+ * record of this pull (see `shouldBounce`), so the return cannot bounce again.
  *
  * @example
  * ```ts
@@ -30,33 +32,30 @@ export async function accept(ctx: MemberContext, request: RequestHead, url: URL)
   if (dest !== null && dest !== 'document') throw new SharedSessionError('ERR_TRANSPORT', `a pull answer is a page navigation, not ${dest}`, { detail: 'sec-fetch-dest' })
   const back = safeReturnUrl(url.searchParams.get('return') ?? '/', ctx.returnOrigins, ctx.origin)
   if (!back) throw new SharedSessionError('ERR_RETURN_URL', 'the return address is not one of the configured sites', { detail: 'return' })
+  const walk = parseWalk(ctx, url.searchParams.get('walk'))
+  // No cookie came back at all: this browser refuses cookies. Go on without a loop.
+  if (!request.headers.get('cookie')) return redirect(withFlag(back), {}, 303)
 
-  const state = readCookie(request, ctx.state.name)
-  if (!isWellFormedId(state)) {
-    // No cookie came back at all: this browser refuses cookies. Go on without a loop.
-    if (!request.headers.get('cookie')) return redirect(withFlag(back), {}, 303)
-    throw new SharedSessionError('ERR_PAYLOAD_BINDING', 'this answer is not bound to this browser (no state cookie)', { detail: 'state' })
-  }
+  const pending = new Map<string, ReturnType<typeof stateCookies>[number]>()
+  for (const c of stateCookies(ctx, request)) if (isWellFormedId(c.value)) pending.set(bindingOf(c.value), c)
   const payload = await redeemHandoff(ctx.store, ctx.ring, url.searchParams.get('p'), {
     dst: ctx.site,
     sources: new Set([HUB_SITE]),
-    bind: bindingOf(state),
+    bind: new Set(pending.keys()),
     timeoutSeconds: ctx.timeout,
     now: ctx.now(),
   })
-  const cookies = [clearCookie(ctx.state)]
+  const used = pending.get(payload.bind!)!
+  const cookies = [setCookie(used.spec, triedRecord(await bounceReason(ctx, request)), ctx.retryAfterSeconds)]
   const target = payload.ref === null ? null : await ctx.store.getSession(payload.ref, ctx.now())
   if (!target) {
-    // The hub had nothing to give: remember, so this site does not bounce on every page.
-    cookies.push(setCookie(ctx.tried, '1', ctx.retryAfterSeconds))
     // Clear only a cookie whose session is gone: a sync started by any page must not unlink a live one.
     const held = readCookie(request, ctx.cookies.session.name)
     if (held !== undefined && !(await resolveLinkedSession(ctx.store, ctx.site, held, ctx.now()))) cookies.push(...clearSiteCookies(ctx.cookies))
-    return redirect(back, { 'set-cookie': cookies }, 303)
+  } else {
+    cookies.push(...(await adoptSession(ctx, request, fromRecord(target), { via: 'pull', src: payload.src })).cookies)
   }
-  cookies.push(...(await adoptSession(ctx, request, fromRecord(target), { via: 'pull', src: payload.src })).cookies)
-  if (readCookie(request, ctx.tried.name) !== undefined) cookies.push(clearCookie(ctx.tried))
-  return redirect(back, { 'set-cookie': cookies }, 303)
+  return redirect(nextHop(ctx, back, walk), { 'set-cookie': cookies }, 303)
 }
 
 function withFlag(url: string): string {

@@ -1,5 +1,8 @@
+import { readCookie } from '../http/cookies.js'
 import type { RequestHead } from '../http/request-head.js'
+import { hashCookieValue, isWellFormedId } from '../sessions/ids.js'
 import { linkSite } from '../sessions/link.js'
+import { patchSession } from '../sessions/patch.js'
 import type { GlobalSession } from '../sessions/session.js'
 import { heldLinkKey, setSiteCookies } from '../sites/site-cookies.js'
 import type { MemberContext } from './options.js'
@@ -8,12 +11,22 @@ import type { MemberContext } from './options.js'
 export type AdoptOutcome = 'linked' | 'kept' | 'same'
 
 /**
- * Take a session handed over by push, pull or token: link this site to it,
- * unless this site already holds it (`same`) or holds another live session
- * and `alwaysReplace` is off (`kept`, django-shared-session's default: only
- * fill an empty site). A signed-in session from the hub (pull, token) always
- * replaces an anonymous one: a login reaches every site. Returns the `Set-Cookie` values to send when it
- * linked, and fires `session.replaced`.
+ * Take a session handed over by push or pull: link this site to it, unless
+ * this site already holds it (`same`) or holds another live session and
+ * `alwaysReplace` is off (`kept`, django-shared-session's default: only
+ * fill an empty site). A signed-in session from the hub (a pull) always
+ * replaces an anonymous one: a login reaches every site. When an anonymous
+ * session is replaced, its data is merged into the adopted one (the
+ * member's `merge` option), so nothing the visitor did here is lost, even
+ * when tracking protection deleted the hub's cookies in between. Returns
+ * the `Set-Cookie` values to send when it linked, and fires
+ * `session.replaced` (and `session.merged` when data was carried).
+ *
+ * Which session the site holds: a pull is a top-level navigation, which
+ * carries the Lax session cookie whenever the browser has it, so only that
+ * cookie counts (a lone `live` companion means the session cookie was
+ * evicted). A push is a cross-site subresource request, which never carries
+ * it: there the `live` companion tells.
  *
  * @example
  * ```ts
@@ -24,21 +37,47 @@ export async function adoptSession(
   ctx: MemberContext,
   request: RequestHead,
   target: GlobalSession,
-  how: { via: 'push' | 'pull' | 'token'; src: string },
+  how: { via: 'push' | 'pull'; src: string },
 ): Promise<{ cookies: string[]; outcome: AdoptOutcome }> {
   const now = ctx.now()
-  // A push never carries this site's Lax session cookie; the `live` companion tells which link it holds.
-  const key = heldLinkKey(ctx.cookies, request)
+  const key = how.via === 'push' ? heldLinkKey(ctx.cookies, request) : sessionCookieKey(ctx, request)
   const found = key === undefined ? null : await ctx.store.resolveLink(key, now)
   const current = found && found.link.site === ctx.site ? found : null
   if (current?.session.id === target.id) return { cookies: [], outcome: 'same' }
   // alwaysReplace off keeps a live session, except that a sign-in arriving from the hub (a pull
-  // bound to this browser, or the hub's own token) beats an anonymous session: a login must reach
-  // every site. Never by push: a push is only as trustworthy as the page that embedded it.
-  const signIn = how.via !== 'push' && current !== null && current.session.user === null && target.user !== null
+  // bound to this browser) beats an anonymous session: a login must reach every site. Never by
+  // push: a push is only as trustworthy as the page that embedded it.
+  const signIn = how.via === 'pull' && current !== null && current.session.user === null && target.user !== null
   if (current && !ctx.alwaysReplace && !signIn) return { cookies: [], outcome: 'kept' }
+  if (current && current.session.user === null) await mergeInto(ctx, current.session.data, target, how.src)
   if (current) await ctx.store.deleteLink(key!)
   const value = await linkSite(ctx.store, target, ctx.site, now, how.via)
   ctx.events.emit('session.replaced', { site: ctx.site, src: how.src, dst: ctx.site, wasEmpty: current === null, via: how.via })
   return { cookies: setSiteCookies(ctx.cookies, value, (target.absoluteExpiresAt - now) / 1000, { pushed: how.via === 'push' }), outcome: 'linked' }
+}
+
+function sessionCookieKey(ctx: MemberContext, request: RequestHead): string | undefined {
+  const value = readCookie(request, ctx.cookies.session.name)
+  return isWellFormedId(value) ? hashCookieValue(value) : undefined
+}
+
+/** Carry an anonymous session's data into the session this site adopts, as the `merge` option says. */
+async function mergeInto(ctx: MemberContext, anonymousJson: Record<string, string>, target: GlobalSession, src: string): Promise<void> {
+  const anonymous = parseData(anonymousJson)
+  if (Object.keys(anonymous).length === 0) return
+  const adopted = { ...target.data }
+  const changes = ctx.merge(anonymous, adopted)
+  if (Object.keys(changes).length === 0) return
+  await patchSession(ctx.store, target.id, changes)
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) delete target.data[k]
+    else Object.defineProperty(target.data, k, { value: v, enumerable: true, writable: true, configurable: true })
+  }
+  ctx.events.emit('session.merged', { site: ctx.site, src, sessionId: target.id, anonymous, adopted, changes })
+}
+
+function parseData(json: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(json)) Object.defineProperty(out, k, { value: JSON.parse(v), enumerable: true, writable: true, configurable: true })
+  return out
 }

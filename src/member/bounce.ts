@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto'
-import { readCookie, setCookie } from '../http/cookies.js'
+import { createHash, randomBytes } from 'node:crypto'
+import { clearCookie, readCookie, setCookie, type CookieSpec } from '../http/cookies.js'
 import { redirect } from '../http/respond.js'
 import { MAX_RETURN_URL_LENGTH } from '../http/return-url.js'
 import { isTopLevelNavigation, type RequestHead } from '../http/request-head.js'
 import { newId } from '../sessions/ids.js'
 import type { MemberContext } from './options.js'
+import { tokenSessionId } from './token-link.js'
 
 /**
  * Query flag the accept endpoint adds to the return URL when the browser
@@ -16,24 +17,51 @@ export const NO_COOKIES_FLAG = 'ss-nocookies'
 /**
  * Whether to bounce this request through the hub: only a top-level GET
  * navigation by a browser (never POST, `fetch()`, subresources or crawlers),
- * with no live session, when bouncing is on, no recent attempt brought
- * nothing back (unless the site's cookie just died: logout, rotation), and
- * the browser is not known to refuse cookies.
+ * with no live session, when bouncing is on, the browser is not known to
+ * refuse cookies, and no earlier bounce was made for the same {@link
+ * bounceReason} (what credentials the browser showed). A pull records its
+ * reason when it ends, in the very cookie the bounce set, so a browser that
+ * keeps the state cookie (without which no pull can work) also keeps the
+ * record: the return to the page cannot bounce again, whatever else the
+ * browser keeps or drops. A new reason (the site's cookie died at a logout
+ * or a login elsewhere, the hub's token names another session) tries again.
  *
  * @example
  * ```ts
- * if (shouldBounce(ctx, request, url, { staleCookie: true })) return startPull(ctx, returnTarget(ctx, url)!)
+ * if (await shouldBounce(ctx, request, url)) return startPull(ctx, request, returnTarget(ctx, url)!)
  * ```
  */
-export function shouldBounce(ctx: MemberContext, request: RequestHead, url: URL, state: { staleCookie: boolean }): boolean {
+export async function shouldBounce(ctx: MemberContext, request: RequestHead, url: URL): Promise<boolean> {
   if (ctx.bounce === 'never' || !isTopLevelNavigation(request)) return false
   if (url.searchParams.has(NO_COOKIES_FLAG)) return false
   // A return the hub would refuse would turn this page into an error page: serve it without a session instead.
   if (returnTarget(ctx, url) === null) return false
-  if (!state.staleCookie && readCookie(request, ctx.tried.name) !== undefined) return false
   // Navigating within this site with no cookie at all: what we set earlier was dropped, cookies are off.
   if (request.headers.get('sec-fetch-site') === 'same-origin' && !request.headers.get('cookie')) return false
-  return true
+  const record = triedRecord(await bounceReason(ctx, request))
+  return !stateCookies(ctx, request).some((c) => c.value === record)
+}
+
+/**
+ * What credentials this request shows, as a short hash: the site's own
+ * session cookie (present but dead, or absent) and, for a member on the
+ * hub's parent domain, the session named by a valid hub token. Equal
+ * reasons mean a new bounce could bring back nothing new.
+ *
+ * @example
+ * ```ts
+ * const reason = await bounceReason(ctx, request) // 'q3Z…' (22 characters)
+ * ```
+ */
+export async function bounceReason(ctx: MemberContext, request: RequestHead): Promise<string> {
+  const held = readCookie(request, ctx.cookies.session.name) ?? ''
+  const sid = (await tokenSessionId(ctx, request)) ?? ''
+  return createHash('sha256').update(`${held}|${sid}`).digest('base64url').slice(0, 22)
+}
+
+/** The value a finished pull leaves in its state cookie. */
+export function triedRecord(reason: string): string {
+  return `t.${reason}`
 }
 
 /**
@@ -54,22 +82,59 @@ export function returnTarget(ctx: MemberContext, url: URL): string | null {
 }
 
 /**
- * Start a pull: set a fresh random state cookie (HttpOnly, SameSite=Lax) and
- * send the browser to the hub's pull endpoint with the state's hash, so the
- * answer is good only in this browser. `walk` carries the rest of a login
- * walk through the hub.
+ * Start a pull: set a fresh random state in a cookie of its own
+ * (`ss-state-<k>`, HttpOnly, SameSite=Lax), so two tabs bouncing at once
+ * never overwrite each other's state, and send the browser to the hub's
+ * pull endpoint with the state's hash, so the answer is good only in this
+ * browser. Records of earlier pulls are dropped: this bounce is for a new
+ * reason. `walk` carries the rest of a login walk through the hub.
  *
  * @example
  * ```ts
- * return { value: session, response: startPull(ctx, '/cart?x=1') }
+ * return { value: session, response: startPull(ctx, request, '/cart?x=1') }
  * ```
  */
-export function startPull(ctx: MemberContext, returnTo: string, walk?: string): Response {
+export function startPull(ctx: MemberContext, request: RequestHead | null, returnTo: string, walk?: string): Response {
   const state = newId()
   const query = new URLSearchParams({ dst: ctx.site, bind: bindingOf(state), return: returnTo })
   if (walk) query.set('walk', walk)
-  const stateCookie = setCookie(ctx.state, state, ctx.timeout * 4)
-  return redirect(`${ctx.hubBase}/pull?${query}`, { 'set-cookie': [stateCookie] }, 302)
+  const cookies = request ? stateCookies(ctx, request).filter((c) => c.value.startsWith('t.')).map((c) => clearCookie(c.spec)) : []
+  cookies.push(setCookie(stateSpec(ctx, randomBytes(6).toString('base64url')), state, ctx.timeout * 4))
+  return redirect(`${ctx.hubBase}/pull?${query}`, { 'set-cookie': cookies }, 302)
+}
+
+/** One `ss-state-<k>` cookie of the request: a pending state, or the record of a finished pull. */
+export interface StateCookie {
+  spec: CookieSpec
+  value: string
+}
+
+/**
+ * Every state cookie of this site in the request (at most 16 are looked at).
+ *
+ * @example
+ * ```ts
+ * const pending = stateCookies(ctx, request).find((c) => bindingOf(c.value) === payload.bind)
+ * ```
+ */
+export function stateCookies(ctx: MemberContext, request: RequestHead): StateCookie[] {
+  const header = request.headers.get('cookie')
+  if (!header || header.length > 16_384) return []
+  const prefix = `${ctx.state.name}-`
+  const seen = new Map<string, string[]>()
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    const name = eq === -1 ? '' : part.slice(0, eq).trim()
+    if (!name.startsWith(prefix) || !/^[A-Za-z0-9_-]{8}$/.test(name.slice(prefix.length))) continue
+    seen.set(name, [...(seen.get(name) ?? []), part.slice(eq + 1).trim()])
+    if (seen.size === 16) break
+  }
+  // A name seen twice (one tossed by a sibling host) is no state at all.
+  return [...seen].filter(([, values]) => values.length === 1).map(([name, [value]]) => ({ spec: stateSpec(ctx, name.slice(prefix.length)), value: value! }))
+}
+
+function stateSpec(ctx: MemberContext, key: string): CookieSpec {
+  return { ...ctx.state, name: `${ctx.state.name}-${key}` }
 }
 
 /**
@@ -78,7 +143,7 @@ export function startPull(ctx: MemberContext, returnTo: string, walk?: string): 
  *
  * @example
  * ```ts
- * const bind = bindingOf(readCookie(request, ctx.state.name)!)
+ * const bind = bindingOf(state)
  * ```
  */
 export function bindingOf(state: string): string {

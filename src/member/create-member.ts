@@ -1,21 +1,19 @@
 import type { MiddlewareCore, MiddlewareResult, ResponseSink } from '../adapters/middleware.js'
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import type { Emitter } from '../events/emitter.js'
-import { readCookie } from '../http/cookies.js'
+import { cookieCount, readCookie } from '../http/cookies.js'
 import { clearSiteCookies } from '../sites/site-cookies.js'
-import type { RequestHead } from '../http/request-head.js'
+import { isTopLevelNavigation, type RequestHead } from '../http/request-head.js'
 import { HUB_SITE } from '../hub/options.js'
 import { resolveLinkedSession } from '../sessions/resolve.js'
 import { touchSession } from '../sessions/touch.js'
 import { accept } from './accept.js'
-import { adoptSession } from './adopt.js'
 import { returnTarget, shouldBounce, startPull } from './bounce.js'
 import { logout } from './logout.js'
 import { resolveMemberOptions, type MemberContext, type MemberOptions } from './options.js'
 import { push } from './push.js'
 import { MemberSession } from './session-handle.js'
 import { sync } from './sync.js'
-import { sessionFromToken } from './token-link.js'
 
 /**
  * A member site: middleware that gives every request its shared session
@@ -49,7 +47,7 @@ export function createMember(options: MemberOptions): Member {
   const ctx = resolveMemberOptions(options)
   const base = `${ctx.prefix}/`
   return {
-    property: 'session',
+    property: ctx.property,
     origin: ctx.origin,
     context: ctx,
     events: ctx.events,
@@ -57,29 +55,47 @@ export function createMember(options: MemberOptions): Member {
       // The hot path needs only the path: parse a URL object only for endpoints and bounces.
       if (pathOf(request.url, ctx.origin.length).startsWith(base)) {
         const url = new URL(request.url)
-        return { value: new MemberSession(ctx, null, null, sink), response: await endpoint(ctx, request, url, url.pathname.slice(base.length)) }
+        return { value: new MemberSession(ctx, request, null, null, sink), response: await endpoint(ctx, request, url, url.pathname.slice(base.length)) }
       }
       const now = ctx.now()
       const held = readCookie(request, ctx.cookies.session.name)
       const found = await resolveLinkedSession(ctx.store, ctx.site, held, now)
       if (found) {
         await touchSession(ctx.store, ctx.policy, found.session, now)
-        return { value: new MemberSession(ctx, found.session, found.link.via, sink, readCookie(request, ctx.pushed.name)) }
+        return { value: new MemberSession(ctx, request, found.session, found.link.via, sink, readCookie(request, ctx.pushed.name)) }
       }
-      const fromToken = await sessionFromToken(ctx, request)
-      if (fromToken && sink) {
-        const { cookies } = await adoptSession(ctx, request, fromToken, { via: 'token', src: HUB_SITE })
-        for (const cookie of cookies) sink.setCookie(cookie)
-        return { value: new MemberSession(ctx, fromToken, 'token', sink) }
+      if (held === undefined && cookieCount(request, ctx.cookies.session.name) > 1) {
+        ctx.log(`shared-session: ERR_COOKIE_DUPLICATE: ${ctx.site} got two ${ctx.cookies.session.name} cookies (one set by another host?); neither is used`)
       }
+      // A cross-site POST or subresource never carries this site's Lax cookie: what it shows is not
+      // the visitor's session, so it neither bounces, nor clears cookies, nor may it write (a new
+      // session would overwrite the one the visitor holds).
+      if (!canCarrySessionCookie(ctx, request, held)) return { value: new MemberSession(ctx, request, null, null, sink, undefined, true) }
       const url = new URL(request.url)
-      if (shouldBounce(ctx, request, url, { staleCookie: held !== undefined })) {
-        return { value: new MemberSession(ctx, null, null, sink), response: startPull(ctx, returnTarget(ctx, url)!) }
+      if (await shouldBounce(ctx, request, url)) {
+        return { value: new MemberSession(ctx, request, null, null, sink), response: startPull(ctx, request, returnTarget(ctx, url)!) }
       }
-      if (held !== undefined) for (const cookie of clearSiteCookies(ctx.cookies)) sink?.setCookie(cookie)
-      return { value: new MemberSession(ctx, null, null, sink) }
+      if (held !== undefined || (ctx.cookies.live && readCookie(request, ctx.cookies.live.name) !== undefined)) {
+        for (const cookie of clearSiteCookies(ctx.cookies)) sink?.setCookie(cookie)
+      }
+      return { value: new MemberSession(ctx, request, null, null, sink) }
     },
   }
+}
+
+/**
+ * Whether this request could have carried the site's `SameSite=Lax` session
+ * cookie: every same-site request and every top-level GET navigation can; a
+ * cross-site POST, `fetch()` or subresource cannot. Browsers without
+ * `Sec-Fetch-Site` are judged by the `live` companion (SameSite=None, sent
+ * cross-site): present without the session cookie on anything but a
+ * navigation, the session cookie was withheld.
+ */
+function canCarrySessionCookie(ctx: MemberContext, request: RequestHead, held: string | undefined): boolean {
+  const site = request.headers.get('sec-fetch-site')
+  if (site !== null) return site !== 'cross-site' || isTopLevelNavigation(request, { crawlers: true })
+  if (held !== undefined || !ctx.cookies.live || readCookie(request, ctx.cookies.live.name) === undefined) return true
+  return isTopLevelNavigation(request, { crawlers: true })
 }
 
 /** The path of a URL built on an origin of `originLength` characters, without its query: no URL parsing. */
@@ -90,6 +106,9 @@ function pathOf(url: string, originLength: number): string {
 }
 
 async function endpoint(ctx: MemberContext, request: RequestHead, url: URL, path: string): Promise<Response> {
+  // The hub's own pages are a member too, for reading the session, but a session enters the hub
+  // only through its own login or cookie: never by push, pull or sync.
+  if (ctx.site === HUB_SITE && path !== 'logout') throw new SharedSessionError('ERR_NOT_FOUND', `the hub takes no ${ctx.prefix}/${path.slice(0, 40)}: sessions enter it only by signing in`)
   if (path.startsWith('push/') && request.method === 'GET') {
     const file = PUSH_FILE.exec(path.slice('push/'.length))
     if (file) return push(ctx, request, file[1]!)

@@ -9,6 +9,7 @@ import { parsePrefix, parseTimeout } from '../sites/sharing.js'
 import type { SessionStore } from '../stores/store.js'
 import { tokenCookieName } from '../tokens/cookie-name.js'
 import { createTokenVerifier } from '../tokens/verifier.js'
+import { resolveMerge, type MergeData } from './merge.js'
 import { firstPartyCookie, marksCookiesSecure, siteCookies, type SiteCookies } from '../sites/site-cookies.js'
 
 /**
@@ -52,6 +53,15 @@ export interface MemberOptions {
    * audience the hub signs for (its parent domain).
    */
   token?: { audience: string; issuer?: string }
+  /**
+   * When this site replaces an anonymous session by another (a sign-in, or
+   * a session the hub made anew after its cookies were deleted), how the
+   * anonymous data is carried over: `'fill'` (default: keys the adopted
+   * session lacks), `'none'`, or a function returning the changes.
+   */
+  merge?: 'fill' | 'none' | MergeData
+  /** Where adapters put the session on the request (`req[property]`). Default `session`; `sharedSession` beside express-session. */
+  property?: string
   /** Session lifetimes (must match the hub's). */
   session?: Partial<SessionPolicy>
   /** An emitter to share (the hub passes its own, so one `events` sees everything). */
@@ -77,9 +87,13 @@ export interface MemberContext {
   names: ReadonlyMap<string, string>
   /** Origins a return URL may point at. */
   returnOrigins: ReadonlySet<string>
-  /** Sites the push loader sends this session to: every other site with member endpoints, the hub included. */
+  /** Every site with member endpoints (not the hub: a session never enters the hub by push or pull). */
+  memberSites: ReadonlySet<string>
+  /** Sites the push loader sends this session to: every other member site. */
   pushTargets: readonly string[]
   alwaysReplace: boolean
+  merge: MergeData
+  property: string
   timeout: number
   bounce: 'auto' | 'never'
   retryAfterSeconds: number
@@ -87,8 +101,10 @@ export interface MemberContext {
   pushEnabled: boolean
   /** This site's session cookie and its `live` companion. */
   cookies: SiteCookies
+  /** Base spec of the per-bounce state cookies (`ss-state-<k>`), which also record finished pulls. */
   state: CookieSpec
-  tried: CookieSpec
+  /** The double-submit cookie behind `req.session.csrfToken()`. */
+  csrf: CookieSpec
   /** Which session this site's pages last pushed, so the loader runs once per session, not per page view. */
   pushed: CookieSpec
   token: { cookie: string; verify: ReturnType<typeof createTokenVerifier> } | null
@@ -136,15 +152,18 @@ export function resolveMemberOptions(options: MemberOptions): MemberContext {
     origins,
     names: new Map([...origins].map(([name, o]) => [o, name])),
     returnOrigins: new Set(origins.values()),
-    pushTargets: [HUB_SITE, ...sites.filter((s) => s.member !== false).map((s) => s.name)].filter((name) => name !== options.site),
+    memberSites: new Set(sites.filter((s) => s.member !== false).map((s) => s.name)),
+    pushTargets: sites.filter((s) => s.member !== false && s.name !== options.site).map((s) => s.name),
     alwaysReplace: options.alwaysReplace ?? false,
+    merge: resolveMerge(options.merge),
+    property: parseProperty(options.property),
     timeout,
     bounce,
     retryAfterSeconds,
     pushEnabled: secure,
     cookies: siteCookies(origin),
     state: firstPartyCookie(origin, 'ss-state', 'lax'),
-    tried: firstPartyCookie(origin, 'ss-tried', 'lax'),
+    csrf: firstPartyCookie(origin, 'ss-csrf', 'strict'),
     pushed: firstPartyCookie(origin, 'ss-pushed', 'lax'),
     token: options.token
       ? { cookie: tokenCookieName(marksCookiesSecure(hubOrigin)), verify: createTokenVerifier({ audience: options.token.audience, issuer: options.token.issuer ?? hubOrigin }) }
@@ -153,6 +172,12 @@ export function resolveMemberOptions(options: MemberOptions): MemberContext {
     now: options.now ?? Date.now,
     log,
   }
+}
+
+function parseProperty(property: string | undefined): string {
+  if (property === undefined) return 'session'
+  if (typeof property !== 'string' || !/^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/.test(property)) throw invalid('property must be an identifier such as "session" or "sharedSession"', 'property')
+  return property
 }
 
 function invalid(message: string, detail: string): SharedSessionError {

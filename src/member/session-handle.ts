@@ -10,6 +10,10 @@ import { patchSession } from '../sessions/patch.js'
 import type { GlobalSession } from '../sessions/session.js'
 import type { LinkVia, SessionUser } from '../stores/store.js'
 import { loaderTags } from './loader.js'
+import { checkCsrf, csrfToken } from '../http/csrf.js'
+import type { RequestHead } from '../http/request-head.js'
+import { safeReturnUrl } from '../http/return-url.js'
+import { memberCsrf } from './csrf.js'
 import type { MemberContext } from './options.js'
 
 /**
@@ -27,19 +31,35 @@ import type { MemberContext } from './options.js'
  */
 export class MemberSession {
   #ctx: MemberContext
+  #request: RequestHead
   #sink: ResponseSink | undefined
   #session: GlobalSession | null
   #via: LinkVia | null
-
   #pushed: string | undefined
+  #withheld: boolean
 
-  /** `pushed` is the request's push marker cookie: which session this site last pushed. */
-  constructor(ctx: MemberContext, session: GlobalSession | null, via: LinkVia | null, sink: ResponseSink | undefined, pushed?: string) {
+  /**
+   * `pushed` is the request's push marker cookie: which session this site
+   * last pushed. `withheld`: the request could not carry the session cookie.
+   */
+  constructor(ctx: MemberContext, request: RequestHead, session: GlobalSession | null, via: LinkVia | null, sink: ResponseSink | undefined, pushed?: string, withheld = false) {
     this.#ctx = ctx
+    this.#request = request
     this.#session = session
     this.#via = via
     this.#sink = sink
     this.#pushed = pushed
+    this.#withheld = withheld
+  }
+
+  /**
+   * True when this request could not carry the site's session cookie (a
+   * cross-site POST, `fetch()` or subresource): the session reads as empty
+   * and every write is refused with `ERR_CROSS_SITE_REQUEST`, so a page of
+   * another site can neither sign the visitor out here nor plant data.
+   */
+  get withheld(): boolean {
+    return this.#withheld
   }
 
   /** The global session id, or null while the visitor has none. */
@@ -74,6 +94,7 @@ export class MemberSession {
 
   /** Write several data keys at once; other keys, and other sites' writes, are untouched. */
   async patch(changes: Record<string, unknown>): Promise<void> {
+    this.#refuseWithheld()
     const session = await this.#ensure()
     await patchSession(this.#ctx.store, session.id, changes)
     for (const [key, value] of Object.entries(changes)) {
@@ -87,6 +108,7 @@ export class MemberSession {
    * next request; with `everywhere`, every session of the user.
    */
   async logout(options: { everywhere?: boolean } = {}): Promise<void> {
+    this.#refuseWithheld()
     const session = this.#session
     if (!session) return
     await endSession(this.#ctx.store, session, { everywhere: options.everywhere ?? false })
@@ -112,9 +134,80 @@ export class MemberSession {
     const tags = loaderTags(this.#ctx, session.id)
     if (!tags) return ''
     this.#sink.setHeader('cache-control', 'private, no-store')
+    // Explicit, not left to the browser: the page's own URL never leaves it whole; `Origin` still
+    // goes with this site's forms (no-referrer would send \`Origin: null\` and fail their CSRF check).
+    this.#sink.setHeader('referrer-policy', 'strict-origin-when-cross-origin')
     this.#sink.setCookie(setCookie(this.#ctx.pushed, marker, (session.absoluteExpiresAt - this.#ctx.now()) / 1000))
     this.#pushed = marker
     return tags
+  }
+
+  /**
+   * A CSRF token for this site's own forms (a hidden field `csrf`), bound to
+   * a SameSite=Strict double-submit cookie that it sets when missing. Check
+   * it with {@link checkCsrf} in the route that handles the form.
+   *
+   * @example
+   * ```ts
+   * res.end(`<form method="post" action="/cart"><input type="hidden" name="csrf" value="${req.session.csrfToken()}">…</form>`)
+   * ```
+   */
+  csrfToken(): string {
+    const { token, cookie } = csrfToken(memberCsrf(this.#ctx), this.#request)
+    if (cookie) this.#sink?.setCookie(cookie)
+    return token
+  }
+
+  /**
+   * Refuse this request (throws `ERR_CSRF`, a 403) unless it comes from a
+   * page of this site (`Origin`, else `Sec-Fetch-Site: same-origin`) and
+   * carries the token of {@link csrfToken}. Call it first in every route
+   * that changes state.
+   *
+   * @example
+   * ```ts
+   * req.session.checkCsrf(form.get('csrf'))
+   * await req.session.set('cart', [...cart, item])
+   * ```
+   */
+  checkCsrf(token: unknown): void {
+    checkCsrf(memberCsrf(this.#ctx), this.#request, token, { origins: new Set([this.#ctx.origin]), requireToken: true })
+  }
+
+  /**
+   * The hub's sign-in page for this visitor, coming back to `returnTo` (a
+   * path on this site, or a URL on a configured site; default `/`).
+   *
+   * @example
+   * ```ts
+   * res.writeHead(302, { location: req.session.loginUrl('/account') }).end()
+   * ```
+   */
+  loginUrl(returnTo = '/'): string {
+    const back = safeReturnUrl(returnTo, this.#ctx.returnOrigins, this.#ctx.origin) ?? `${this.#ctx.origin}/`
+    return `${this.#ctx.hubBase}/login?${new URLSearchParams({ return: back })}`
+  }
+
+  /**
+   * The `action` of a sign-out form for this site's `POST {prefix}/logout`
+   * endpoint, with its CSRF token: the session ends everywhere it is linked
+   * (`everywhere`: every session of the user), then the browser comes back to `returnTo`.
+   *
+   * @example
+   * ```ts
+   * `<form method="post" action="${escapeHtml(req.session.logoutAction('/'))}"><button>Sign out</button></form>`
+   * ```
+   */
+  logoutAction(returnTo = '/', options: { everywhere?: boolean } = {}): string {
+    const query = new URLSearchParams({ return: returnTo, csrf: this.csrfToken() })
+    if (options.everywhere) query.set('everywhere', '1')
+    return `${this.#ctx.prefix}/logout?${query}`
+  }
+
+  #refuseWithheld(): void {
+    if (this.#withheld) {
+      throw new SharedSessionError('ERR_CROSS_SITE_REQUEST', 'this request came from another site and could not carry the session cookie; the session was not changed', { detail: 'sec-fetch-site' })
+    }
   }
 
   async #ensure(): Promise<GlobalSession> {

@@ -1,9 +1,9 @@
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import type { RequestHead } from '../http/request-head.js'
 import { safeReturnUrl } from '../http/return-url.js'
-import { SITE_NAME } from '../handoff/payload.js'
 import { startPull } from './bounce.js'
 import type { MemberContext } from './options.js'
+import { parseWalk } from './walk.js'
 
 /**
  * GET `{prefix}/sync?return=…&walk=…`: start a pull on purpose, as one hop
@@ -20,9 +20,6 @@ export function sync(ctx: MemberContext, request: RequestHead, url: URL): Respon
   if (dest !== null && dest !== 'document') throw new SharedSessionError('ERR_TRANSPORT', `a sync is a page navigation, not ${dest}`, { detail: 'sec-fetch-dest' })
   const back = safeReturnUrl(url.searchParams.get('return') ?? '/', ctx.returnOrigins, ctx.origin)
   if (!back) throw new SharedSessionError('ERR_RETURN_URL', 'the return address is not one of the configured sites', { detail: 'return' })
-  const walk = url.searchParams.get('walk') ?? ''
-  if (walk !== '' && !walk.split(',').every((name) => SITE_NAME.test(name) && ctx.origins.has(name))) {
-    throw new SharedSessionError('ERR_RETURN_URL', 'walk must name configured sites', { detail: 'walk' })
-  }
-  return startPull(ctx, back, walk)
+  const walk = parseWalk(ctx, url.searchParams.get('walk'))
+  return startPull(ctx, request, back, walk.join(','))
 }

@@ -5,6 +5,7 @@ import { fromRecord, toPatch, type GlobalSession } from './session.js'
 
 /**
  * Start a new global session, anonymous or for a user, with optional data.
+ * `idleMs` shortens the first idle period (a session nobody has taken yet).
  *
  * @example
  * ```ts
@@ -14,7 +15,7 @@ import { fromRecord, toPatch, type GlobalSession } from './session.js'
 export async function createSession(
   store: SessionStore,
   policy: SessionPolicy,
-  input: { user?: SessionUser | null; data?: Record<string, unknown>; now?: number } = {},
+  input: { user?: SessionUser | null; data?: Record<string, unknown>; now?: number; idleMs?: number } = {},
 ): Promise<GlobalSession> {
   const now = input.now ?? Date.now()
   const absoluteExpiresAt = now + policy.absoluteTimeoutMs
@@ -24,7 +25,7 @@ export async function createSession(
     data: toPatch(input.data ?? {}).set,
     createdAt: now,
     lastSeenAt: now,
-    idleExpiresAt: Math.min(now + policy.idleTimeoutMs, absoluteExpiresAt),
+    idleExpiresAt: Math.min(now + (input.idleMs ?? policy.idleTimeoutMs), absoluteExpiresAt),
     absoluteExpiresAt,
   }
   await store.insertSession(record)

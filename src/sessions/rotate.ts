@@ -5,9 +5,11 @@ import type { GlobalSession } from './session.js'
 
 /**
  * Replace a session by a brand-new one at login (or logout to anonymous):
- * the data is carried over (the anonymous cart survives), the old session
- * and every site's link to it die. This is what defeats session fixation:
- * no id known before login is valid after it.
+ * the old session and every site's link to it die, which defeats session
+ * fixation (no id known before login is valid after it). Data is carried
+ * over only from an anonymous session (the cart put in before signing in);
+ * a signed-in user's data never passes to whoever signs in next on the
+ * same browser.
  *
  * @example
  * ```ts
@@ -23,7 +25,8 @@ export async function rotateSession(
   const now = input.now ?? Date.now()
   const old = oldSessionId === null ? null : await store.getSession(oldSessionId, now)
   const data: Record<string, unknown> = {}
-  for (const [key, json] of Object.entries(old?.data ?? {})) Object.defineProperty(data, key, { value: JSON.parse(json), enumerable: true })
+  const carried = old && old.user === null ? old.data : {}
+  for (const [key, json] of Object.entries(carried)) Object.defineProperty(data, key, { value: JSON.parse(json), enumerable: true })
   const fresh = await createSession(store, policy, { user: input.user, data, now })
   if (old) await store.deleteSession(old.id)
   return fresh

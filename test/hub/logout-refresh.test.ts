@@ -22,7 +22,7 @@ describe('hub logout, refresh and JWKS', () => {
       body: new URLSearchParams(fields),
     })
 
-  const liveSession = async (jar: CookieJar) => hub.store.resolveLink(hashCookieValue(jar.get('__Host-ss') ?? 'x'), Date.now())
+  const liveSession = async (jar: CookieJar) => hub.store.resolveLink(hashCookieValue(jar.get('ss') ?? 'x'), Date.now())
 
   test('logout posted by a member page destroys the global session and clears both cookies', async () => {
     const jar = new CookieJar()
@@ -33,8 +33,8 @@ describe('hub logout, refresh and JWKS', () => {
     assert.equal(response.status, 303)
     assert.equal(response.headers.get('location'), `${FORUM}/`)
     const cleared = response.headers.getSetCookie()
-    assert.ok(cleared.some((c) => /^__Host-ss=;.*Max-Age=0/.test(c)))
-    assert.ok(cleared.some((c) => /^__Secure-ss-token=;.*Max-Age=0.*Domain=acme\.localhost/.test(c)))
+    assert.ok(cleared.some((c) => /^ss=;.*Max-Age=0/.test(c)))
+    assert.ok(cleared.some((c) => /^ss-token=;.*Max-Age=0.*Domain=acme\.localhost/.test(c)))
     assert.equal(await hub.store.getSession(found.session.id, Date.now()), null, 'every site sees it gone')
   })
 
@@ -64,12 +64,12 @@ describe('hub logout, refresh and JWKS', () => {
   test('refresh re-issues the token while the hub session lives, else sends to login with the return URL', async () => {
     const jar = new CookieJar()
     await loginOverHttp(hub, jar, ALICE)
-    const oldToken = jar.get('__Secure-ss-token')
+    const oldToken = jar.get('ss-token')
     const ok = await fetch(`${hub.url}/refresh?return=${encodeURIComponent(`${FORUM}/t/9`)}`, { redirect: 'manual', headers: { cookie: jar.header() } })
     assert.equal(ok.status, 302)
     assert.equal(ok.headers.get('location'), `${FORUM}/t/9`)
     jar.take(ok)
-    assert.notEqual(jar.get('__Secure-ss-token'), oldToken)
+    assert.notEqual(jar.get('ss-token'), oldToken)
 
     const anonymous = await fetch(`${hub.url}/refresh?return=${encodeURIComponent(`${FORUM}/t/9`)}`, { redirect: 'manual' })
     assert.equal(anonymous.status, 302)
@@ -77,7 +77,7 @@ describe('hub logout, refresh and JWKS', () => {
 
     const optional = await fetch(`${hub.url}/refresh?optional=1&return=${encodeURIComponent(`${FORUM}/t/9`)}`, { redirect: 'manual' })
     assert.equal(optional.headers.get('location'), `${FORUM}/t/9`, 'a guest-friendly member gets its visitor back')
-    assert.ok(optional.headers.getSetCookie().some((c) => /^__Secure-ss-token=;/.test(c)))
+    assert.ok(optional.headers.getSetCookie().some((c) => /^ss-token=;/.test(c)))
   })
 
   test('the JWKS holds public keys only', async () => {
@@ -102,8 +102,10 @@ describe('hub logout, refresh and JWKS', () => {
       const response = await hub.hub.fetch(new Request(`${hub.origin}/`, { method }))
       assert.equal(response.status, 405, method)
     }
-    const huge = await fetch(`${hub.url}/login`, { method: 'POST', headers: { origin: hub.origin, 'content-type': 'application/x-www-form-urlencoded' }, body: 'a'.repeat(200_000) }).catch((e: Error) => e)
-    if (huge instanceof Response) assert.equal(huge.status, 413)
+    // An oversized form (70 KB, over the 64 KB limit) is a 413 with its code, not a reset connection.
+    const huge = await fetch(`${hub.url}/login`, { method: 'POST', headers: { origin: hub.origin, 'content-type': 'application/x-www-form-urlencoded' }, body: `username=${'a'.repeat(70_000)}` })
+    assert.equal(huge.status, 413)
+    assert.equal(((await huge.json()) as { error: string }).error, 'ERR_BODY_TOO_LARGE')
   })
 })
 
@@ -119,8 +121,8 @@ describe('hub forward-auth', () => {
   test('200 with the user in headers for a live token (cookie or bearer), 401 with a code otherwise', async () => {
     const jar = new CookieJar()
     await loginOverHttp(hub, jar, ALICE)
-    const token = jar.get('__Secure-ss-token')!
-    for (const headers of [{ cookie: `__Secure-ss-token=${token}` }, { authorization: `Bearer ${token}` }] as Record<string, string>[]) {
+    const token = jar.get('ss-token')!
+    for (const headers of [{ cookie: `ss-token=${token}` }, { authorization: `Bearer ${token}` }] as Record<string, string>[]) {
       const ok = await check(headers)
       assert.equal(ok.status, 200)
       assert.equal(ok.headers.get('x-auth-user'), 'alice')
@@ -131,7 +133,7 @@ describe('hub forward-auth', () => {
     assert.equal(none.status, 401)
     assert.equal((await none.json()).error, 'ERR_NOT_AUTHENTICATED')
     for (const garbage of ['x', 'a.b.c', token.slice(0, -2), `${token}x`, '\u0000', 'e30.e30.']) {
-      const bad = await check({ cookie: `__Secure-ss-token=${encodeURIComponent(garbage)}` })
+      const bad = await check({ cookie: `ss-token=${encodeURIComponent(garbage)}` })
       assert.equal(bad.status, 401, garbage)
     }
   })
@@ -139,7 +141,7 @@ describe('hub forward-auth', () => {
   test('a token replayed after logout is refused before its exp (revocation)', async () => {
     const jar = new CookieJar()
     await loginOverHttp(hub, jar, ALICE)
-    const token = jar.get('__Secure-ss-token')!
+    const token = jar.get('ss-token')!
     assert.equal((await check({ authorization: `Bearer ${token}` })).status, 200)
     await fetch(`${hub.url}/logout`, { method: 'POST', headers: { origin: hub.origin, cookie: jar.header() }, redirect: 'manual' })
     const replay = await check({ authorization: `Bearer ${token}` })
@@ -150,7 +152,7 @@ describe('hub forward-auth', () => {
   test('tokens from another issuer or for another audience are refused', async () => {
     const jar = new CookieJar()
     await loginOverHttp(hub, jar, ALICE)
-    const session = (await hub.store.resolveLink(hashCookieValue(jar.get('__Host-ss')!), Date.now()))!.session
+    const session = (await hub.store.resolveLink(hashCookieValue(jar.get('ss')!), Date.now()))!.session
     const user = session.user!
     for (const [issuer, audience, code] of [['http://evil.localhost', 'acme.localhost', 'ERR_TOKEN_ISSUER'], [hub.origin, 'other.localhost', 'ERR_TOKEN_AUDIENCE']] as const) {
       const token = await signLoginToken(hub.ring, { issuer, audience, user, sid: session.id })

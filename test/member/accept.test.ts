@@ -10,7 +10,6 @@ import {
   ORIGINS,
   SESSION_COOKIE,
   STATE_COOKIE,
-  TRIED_COOKIE,
   victimState,
   type Browser,
   type Deployment,
@@ -36,13 +35,19 @@ async function attackerAcceptUrl(d: Deployment, site: MemberName): Promise<{ acc
   return { accept, mallory, sessionId }
 }
 
+/** A victim's state without the count of spent nonces: a refused pull answer is spent on purpose. */
+async function victimStateButNonces(d: Deployment, browser: Browser): Promise<unknown> {
+  const state = (await victimState(d, browser)) as { counts: Record<string, number> }
+  return { ...state, counts: { ...state.counts, nonces: undefined } }
+}
+
 describe('accept: the end of a pull', () => {
-  test('valid flow: bounce → hub /pull → accept links with SameSite=Lax, clears the state, lands on the clean return path', async () => {
+  test('valid flow: bounce → hub /pull → accept links with SameSite=Lax, turns the state into the record of this pull, lands on the clean return path', async () => {
     const d = await createDeployment()
     const alice = d.browser()
     const hubSession = await d.seedSession(alice, 'hub', { user: ALICE })
     const { accept } = await pullUpTo(alice, 'shop-de', '/cart?x=1')
-    const state = alice.cookie(ORIGINS['shop-de'], STATE_COOKIE)!
+    const state = alice.pendingState(ORIGINS['shop-de'])!
     assert.ok(state)
     const response = await alice.request(accept, { from: `${ORIGINS['shop-de']}/cart?x=1`, chain: [`${ORIGINS.hub}/pull`] })
     assert.equal(response.status, 303)
@@ -54,8 +59,9 @@ describe('accept: the end of a pull', () => {
     assert.match(session, /SameSite=Lax/)
     assert.match(session, /HttpOnly/)
     assert.match(session, /Secure/)
-    assert.ok(cookies.some((c) => c.startsWith(`${STATE_COOKIE}=;`) && /Max-Age=0/.test(c)), 'the state is cleared')
-    assert.equal(alice.cookie(ORIGINS['shop-de'], STATE_COOKIE), undefined)
+    assert.ok(cookies.some((c) => c.startsWith(STATE_COOKIE) && /=t\./.test(c) && /HttpOnly/.test(c)), 'the state now records the pull')
+    assert.equal(alice.pendingState(ORIGINS['shop-de']), undefined)
+    assert.ok(alice.triedRecord(ORIGINS['shop-de']))
     assert.deepEqual(alice.rejected, [])
     assert.deepEqual(await d.sessionOf(alice, 'shop-de'), { id: hubSession, via: 'pull', user: ALICE })
     assert.deepEqual(d.replaced, [{ site: 'shop-de', src: 'hub', dst: 'shop-de', wasEmpty: true, via: 'pull' }])
@@ -71,34 +77,33 @@ describe('accept: the end of a pull', () => {
     const victim = d.browser()
     await d.seedSession(victim, 'shop-de', { user: ALICE })
     const { accept } = await attackerAcceptUrl(d, 'shop-de')
-    const before = await victimState(d, victim)
+    const before = await victimStateButNonces(d, victim)
     await assertRefused((await victim.navigate(accept, { from: EVIL })).response, 'ERR_PAYLOAD_BINDING')
-    assert.deepEqual(await victimState(d, victim), before)
+    assert.deepEqual(await victimStateButNonces(d, victim), before)
     assert.deepEqual(d.replaced, [])
   })
 
-  test('with another browser\'s state cookie (the victim\'s own pull in flight) → ERR_PAYLOAD_BINDING', async () => {
+  test('with another browser\'s state cookie (the victim\'s own pull in flight) → ERR_PAYLOAD_BINDING, and the answer is spent', async () => {
     const d = await createDeployment({ members: { 'shop-de': { alwaysReplace: true } } })
     const victim = d.browser()
     await d.seedSession(victim, 'hub', { user: ALICE })
     // The victim has a pull of their own under way: their state cookie is set.
     await victim.request(`${ORIGINS['shop-de']}/`)
-    assert.ok(victim.cookie(ORIGINS['shop-de'], STATE_COOKIE))
+    assert.ok(victim.pendingState(ORIGINS['shop-de']))
     const { accept, mallory } = await attackerAcceptUrl(d, 'shop-de')
-    const before = await victimState(d, victim)
+    const before = await victimStateButNonces(d, victim)
     await assertRefused((await victim.navigate(accept, { from: EVIL })).response, 'ERR_PAYLOAD_BINDING')
-    assert.deepEqual(await victimState(d, victim), before)
-    // Not burned: it still works in the attacker's own browser.
-    const own = await mallory.request(accept)
-    assert.equal(own.status, 303)
-    assert.equal((await d.sessionOf(mallory, 'shop-de'))?.user?.username, 'mallory')
+    assert.deepEqual(await victimStateButNonces(d, victim), before)
+    // Spent: a pull answer that reached the wrong browser (a leaked URL) is good for nothing afterwards.
+    await assertRefused(await mallory.request(accept), 'ERR_PAYLOAD_REPLAYED')
+    assert.equal(await d.sessionOf(mallory, 'shop-de'), null)
   })
 
   test('a forged state cookie that is not well formed → ERR_PAYLOAD_BINDING', async () => {
     const d = await createDeployment()
     const { accept } = await attackerAcceptUrl(d, 'shop')
     const victim = d.browser()
-    victim.setCookie(ORIGINS.shop, STATE_COOKIE, 'not-a-state')
+    victim.setCookie(ORIGINS.shop, `${STATE_COOKIE}abcdefgh`, 'not-a-state')
     await assertRefused(await victim.request(accept), 'ERR_PAYLOAD_BINDING')
     assert.equal(await d.sessionOf(victim, 'shop'), null)
   })
@@ -116,41 +121,42 @@ describe('accept: the end of a pull', () => {
     assert.deepEqual(d.replaced, [])
   })
 
-  test('replayed accept URL (same browser) → ERR_PAYLOAD_REPLAYED with the state still held, ERR_PAYLOAD_BINDING once it is cleared', async () => {
+  test('replayed accept URL (same browser, the state held again or not) → ERR_PAYLOAD_REPLAYED', async () => {
     const d = await createDeployment()
     const alice = d.browser()
     await d.seedSession(alice, 'hub', { user: ALICE })
     const { accept } = await pullUpTo(alice, 'shop')
-    const state = alice.cookie(ORIGINS.shop, STATE_COOKIE)!
+    const [name, state] = [...alice.stateCookies(ORIGINS.shop)][0]!
     assert.equal((await alice.request(accept)).status, 303)
-    const before = await victimState(d, alice)
-    // A second tab (or the back button) that still sends the same state cookie:
-    alice.setCookie(ORIGINS.shop, STATE_COOKIE, state)
+    const before = await victimStateButNonces(d, alice)
     await assertRefused(await alice.request(accept), 'ERR_PAYLOAD_REPLAYED')
-    alice.deleteCookie(ORIGINS.shop, STATE_COOKIE)
-    await assertRefused(await alice.request(accept), 'ERR_PAYLOAD_BINDING')
-    assert.deepEqual(await victimState(d, alice), before)
+    // A second tab (or the back button) that still sends the same state cookie:
+    const record = alice.stateCookies(ORIGINS.shop).get(name)!
+    alice.setCookie(ORIGINS.shop, name, state)
+    await assertRefused(await alice.request(accept), 'ERR_PAYLOAD_REPLAYED')
+    alice.setCookie(ORIGINS.shop, name, record)
+    assert.deepEqual(await victimStateButNonces(d, alice), before)
     assert.equal(d.replaced.length, 1)
   })
 
-  test('an accept URL carrying a push payload (unbound) → ERR_PAYLOAD_BINDING', async () => {
+  test('an accept URL carrying a push payload (unbound) → ERR_PAYLOAD_BINDING, and it is spent', async () => {
     const d = await createDeployment()
     const alice = d.browser()
     await d.seedSession(alice, 'hub', { user: ALICE })
     await alice.request(`${ORIGINS.shop}/`) // alice's state cookie is set
     const attacker = await d.seedSession(d.browser(), 'hub', { user: MALLORY })
     const unbound = d.pushUrl('hub', 'shop', attacker).match(/\/push\/(.+)\.js$/)![1]!
-    const before = await victimState(d, alice)
+    const before = await victimStateButNonces(d, alice)
     await assertRefused(await alice.request(`${ORIGINS.shop}/_session/accept?p=${unbound}&return=%2F`, { from: EVIL }), 'ERR_PAYLOAD_BINDING')
-    assert.deepEqual(await victimState(d, alice), before)
-    assert.equal((await d.counts()).nonces, 0, 'not burned')
+    assert.deepEqual(await victimStateButNonces(d, alice), before)
+    assert.equal((await d.counts()).nonces, 1, 'spent')
   })
 
   test('an accept answer sealed by a member (not the hub) → ERR_PAYLOAD_UNKNOWN_SOURCE', async () => {
     const d = await createDeployment()
     const alice = d.browser()
     await alice.request(`${ORIGINS.shop}/`)
-    const state = alice.cookie(ORIGINS.shop, STATE_COOKIE)!
+    const state = alice.pendingState(ORIGINS.shop)!
     const p = d.pushUrl('forum', 'shop', await d.seedSession(d.browser(), 'forum'), { bind: bindingOf(state) }).match(/\/push\/(.+)\.js$/)![1]!
     await assertRefused(await alice.request(`${ORIGINS.shop}/_session/accept?p=${p}&return=%2F`), 'ERR_PAYLOAD_UNKNOWN_SOURCE')
     assert.equal(await d.sessionOf(alice, 'shop'), null)
@@ -198,16 +204,15 @@ describe('accept: the end of a pull', () => {
     assert.equal((await alice.request(accept)).status, 303, 'not burned')
   })
 
-  test('a "no session" answer (anonymous sharing off) sets the tried marker; no bounce while it lives, a bounce after', async () => {
+  test('a "no session" answer (anonymous sharing off) records the pull; no bounce while the record lives, a bounce after', async () => {
     const d = await createDeployment({ hub: { anonymous: false }, members: { shop: { retryAfterSeconds: 60 } } })
     const alice = d.browser()
     const { response, chain } = await alice.navigate(`${ORIGINS.shop}/cart`)
     assert.equal(response.status, 200)
     assert.equal(chain.length, 4, chain.join(' → '))
     assert.equal(chain[3], `${ORIGINS.shop}/cart`)
-    assert.ok(alice.cookie(ORIGINS.shop, TRIED_COOKIE), 'the marker is set')
-    assert.match(alice.cookieLine(ORIGINS.shop, TRIED_COOKIE)!, /HttpOnly/)
-    assert.equal(alice.cookie(ORIGINS.shop, STATE_COOKIE), undefined, 'the state is cleared')
+    assert.ok(alice.triedRecord(ORIGINS.shop), 'the pull is recorded')
+    assert.equal(alice.pendingState(ORIGINS.shop), undefined, 'no state is pending')
     assert.equal(await d.sessionOf(alice, 'shop'), null)
     assert.deepEqual(await d.counts(), { sessions: 0, links: 0, nonces: 1 })
     // Other top-level navigations, from anywhere, do not bounce while the marker lives.
@@ -220,17 +225,18 @@ describe('accept: the end of a pull', () => {
     assert.deepEqual(d.replaced, [])
   })
 
-  test('a successful pull clears an earlier tried marker', async () => {
+  test('a record of an earlier pull for other credentials does not stop a new one; the new pull leaves one record', async () => {
     const d = await createDeployment()
     const alice = d.browser()
     await d.seedSession(alice, 'hub')
-    alice.setCookie(ORIGINS.shop, TRIED_COOKIE, '1')
-    // A stale session cookie makes the site try again despite the marker.
+    alice.setCookie(ORIGINS.shop, `${STATE_COOKIE}oldpull1`, 't.recordofanotherreason')
+    // A stale session cookie is a new reason: the site tries again despite the old record.
     alice.setCookie(ORIGINS.shop, SESSION_COOKIE, 'A'.repeat(43))
-    const { response } = await alice.navigate(`${ORIGINS.shop}/`)
+    const { response, chain } = await alice.navigate(`${ORIGINS.shop}/`)
     assert.equal(response.status, 200)
+    assert.equal(chain.length, 4, chain.join(' → '))
     assert.ok(await d.sessionOf(alice, 'shop'))
-    assert.equal(alice.cookie(ORIGINS.shop, TRIED_COOKIE), undefined)
+    assert.equal(alice.stateCookies(ORIGINS.shop).size, 1, 'the old record is gone, the new one stays')
   })
 
   test('session.replaced fires with via pull, wasEmpty false when alwaysReplace replaces a live session', async () => {
@@ -254,9 +260,9 @@ describe('accept: the end of a pull', () => {
     const { response } = await victim.navigate(`${ORIGINS.shop}/_session/sync?return=%2F`, { from: EVIL })
     assert.ok(response.status < 500)
     assert.equal((await d.sessionOf(victim, 'shop'))?.id, own, 'the visitor still has their session and cart')
-    // (The tried marker may be set: it has no effect while a session lives, and a dead cookie overrides it.)
+    // (The pull is recorded in a state cookie: it has no effect while a session lives.)
     type State = { shop: { jar: string[] } }
-    const strip = (s: State) => ({ ...s.shop, jar: s.shop.jar.filter((c) => !c.startsWith(`${TRIED_COOKIE}=`)) })
+    const strip = (s: State) => ({ ...s.shop, jar: s.shop.jar.filter((c) => !c.startsWith(STATE_COOKIE)) })
     assert.deepEqual(strip((await victimState(d, victim, ['shop'])) as State), strip(before as State))
   })
 })

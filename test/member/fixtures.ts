@@ -23,21 +23,21 @@ import { formField } from '../helpers/http.js'
  * (auth.acme.localhost), a subdomain member (forum.acme.localhost), two
  * cross-site members (shop.localhost, shop-de.localhost) and a token-only
  * site (flask, `member: false`), one memory store, one fake clock. Every
- * `*.localhost` origin is a secure context, so cookies are `__Host-` and
- * the push is on, exactly as in a browser.
+ * origin is https, as in production, so cookies are `__Host-` and the push
+ * is on, exactly as in a browser.
  */
 export const ORIGINS = {
-  hub: 'http://auth.acme.localhost:4000',
-  forum: 'http://forum.acme.localhost:4001',
-  shop: 'http://shop.localhost:4002',
-  'shop-de': 'http://shop-de.localhost:4003',
-  flask: 'http://flask.acme.localhost:4004',
+  hub: 'https://auth.acme.localhost:4000',
+  forum: 'https://forum.acme.localhost:4001',
+  shop: 'https://shop.localhost:4002',
+  'shop-de': 'https://shop-de.localhost:4003',
+  flask: 'https://flask.acme.localhost:4004',
 } as const
 export type SiteName = keyof typeof ORIGINS
 export type MemberName = 'forum' | 'shop' | 'shop-de'
 export const MEMBERS: readonly MemberName[] = ['forum', 'shop', 'shop-de']
 /** A site that is not part of the deployment: the attacker's. */
-export const EVIL = 'http://evil.localhost:6666'
+export const EVIL = 'https://evil.localhost:6666'
 export const ALICE: SessionUser = { sub: 'u-alice', username: 'alice', email: 'alice@acme.example' }
 export const MALLORY: SessionUser = { sub: 'u-mallory', username: 'mallory' }
 const PASSWORDS: Record<string, [string, SessionUser]> = { alice: ['wonderland', ALICE], mallory: ['hunter2', MALLORY] }
@@ -45,8 +45,8 @@ const PASSWORDS: Record<string, [string, SessionUser]> = { alice: ['wonderland',
 /** The session cookie and its `live` companion, as every secure site names them. */
 export const SESSION_COOKIE = '__Host-ss'
 export const LIVE_COOKIE = '__Host-ss-live'
-export const STATE_COOKIE = '__Host-ss-state'
-export const TRIED_COOKIE = '__Host-ss-tried'
+/** The prefix of the per-bounce state cookies (`__Host-ss-state-<k>`), which also record finished pulls. */
+export const STATE_COOKIE = '__Host-ss-state-'
 
 /** A fake clock shared by the hub, the members and the store (milliseconds). */
 export interface Clock {
@@ -306,6 +306,21 @@ export class Browser {
   /** The value of one live cookie the browser would send to `origin`, or undefined. */
   cookie(origin: string, name: string): string | undefined {
     return this.#matching(origin).find(([n]) => n === name)?.[1].value
+  }
+
+  /** The pending state of a bounce in flight on `origin` (a `__Host-ss-state-<k>` cookie that is no record yet). */
+  pendingState(origin: string): string | undefined {
+    return this.#matching(origin).find(([n, c]) => n.startsWith(STATE_COOKIE) && !c.value.startsWith('t.'))?.[1].value
+  }
+
+  /** The record of a finished pull on `origin` (`t.<reason>` in a state cookie), or undefined. */
+  triedRecord(origin: string): string | undefined {
+    return this.#matching(origin).find(([n, c]) => n.startsWith(STATE_COOKIE) && c.value.startsWith('t.'))?.[1].value
+  }
+
+  /** Every state cookie of `origin`, name → value. */
+  stateCookies(origin: string): Map<string, string> {
+    return new Map(this.#matching(origin).filter(([n]) => n.startsWith(STATE_COOKIE)).map(([n, c]) => [n, c.value]))
   }
 
   /** The raw `Set-Cookie` line a live cookie came from. */

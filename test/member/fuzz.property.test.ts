@@ -10,7 +10,7 @@ const headerChar = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCh
 const headerString = fc.string({ unit: headerChar, maxLength: 80 })
 const anyString = fc.string({ unit: 'binary', maxLength: 120 })
 const b64url = fc.stringMatching(/^[A-Za-z0-9_-]{0,200}$/)
-const cookieName = fc.constantFrom('__Host-ss', '__Host-ss-live', '__Host-ss-state', '__Host-ss-tried', '__Host-ss-csrf', '__Secure-ss-token', 'x', '')
+const cookieName = fc.constantFrom('__Host-ss', '__Host-ss-live', '__Host-ss-state', '__Host-ss-state-abcdefgh', '__Host-ss-csrf', '__Secure-ss-token', 'x', '')
 const cookieHeader = fc.oneof(
   fc.array(fc.tuple(cookieName, fc.oneof(headerString, b64url)), { maxLength: 6 }).map((pairs) => pairs.map(([n, v]) => `${n}=${v}`).join('; ')),
   headerString,
@@ -56,7 +56,7 @@ describe('fuzz: bad input is a 4xx, never a 5xx or a store write', () => {
       fc.asyncProperty(fc.oneof(anyString, b64url), fc.oneof(anyString, fc.constantFrom('/', '//evil', '/x?y', `${ORIGINS.forum}/`)), site, cookieHeader, fc.boolean(), async (p, back, dst, cookie, withState) => {
         const query = new URLSearchParams({ p, return: back })
         const r = await d.handle(`${ORIGINS[dst]}/_session/accept?${query}`, {
-          headers: { ...navHeaders, cookie: withState ? `${STATE_COOKIE}=${state}; ${cookie}` : cookie },
+          headers: { ...navHeaders, cookie: withState ? `${STATE_COOKIE}abcdefgh=${state}; ${cookie}` : cookie },
         })
         assertNo5xx(r, `accept p=${JSON.stringify(p)} return=${JSON.stringify(back)}`)
         if (r.status === 303) assert.ok(!r.headers.getSetCookie().some((c) => /^__Host-ss=[^;]/.test(c)), 'never links')
@@ -115,7 +115,8 @@ describe('fuzz: bad input is a 4xx, never a 5xx or a store write', () => {
     const after = await d.counts()
     assert.equal(after.sessions, before.sessions)
     assert.equal(after.links, before.links)
-    assert.deepEqual(d.logs, [])
+    // Two cookies of one name are refused and logged as such; anything else in the log is a bug.
+    assert.deepEqual(d.logs.filter((line) => !line.includes('ERR_COOKIE_DUPLICATE')), [])
   })
 })
 

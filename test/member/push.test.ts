@@ -60,10 +60,21 @@ describe('push: the fast path', () => {
     assert.deepEqual(d.logs, [])
   })
 
-  test('the loader renders one push per other member and the hub, never for itself or a token-only site', async () => {
+  test('the loader renders one push per other member, never for itself, the hub or a token-only site', async () => {
     const d = await createDeployment()
     const urls = d.loaderUrls('shop', await d.seedSession(d.browser(), 'shop'))
-    assert.deepEqual([...urls.keys()].sort(), ['forum', 'hub', 'shop-de'])
+    assert.deepEqual([...urls.keys()].sort(), ['forum', 'shop-de'])
+  })
+
+  test('the hub takes no push at all, even one sealed for it: a session enters the hub only by signing in', async () => {
+    const d = await createDeployment()
+    const victim = d.browser()
+    const attacker = await d.seedSession(d.browser(), 'forum', { user: MALLORY })
+    const url = d.pushUrl('forum', 'hub', attacker)
+    const before = await victimState(d, victim)
+    await assertRefused(await victim.request(url, { kind: 'script', from: ORIGINS.forum }), 'ERR_NOT_FOUND')
+    assert.deepEqual(await victimState(d, victim), before)
+    assert.equal(await d.sessionOf(victim, 'hub'), null)
   })
 
   test('replayed sequentially: the second use is ERR_PAYLOAD_REPLAYED and changes nothing', async () => {
@@ -107,8 +118,8 @@ describe('push: the fast path', () => {
     const elsewhere = url.replace(ORIGINS['shop-de'], ORIGINS.forum)
     const before = await victimState(d, victim)
     await assertRefused(await victim.request(elsewhere, { kind: 'script', from: ORIGINS.shop }), 'ERR_PAYLOAD_WRONG_DESTINATION')
-    // Also to the hub's own push endpoint.
-    await assertRefused(await victim.request(url.replace(ORIGINS['shop-de'], ORIGINS.hub), { kind: 'script', from: ORIGINS.shop }), 'ERR_PAYLOAD_WRONG_DESTINATION')
+    // The hub has no push endpoint at all.
+    await assertRefused(await victim.request(url.replace(ORIGINS['shop-de'], ORIGINS.hub), { kind: 'script', from: ORIGINS.shop }), 'ERR_NOT_FOUND')
     assert.deepEqual(await victimState(d, victim), before)
     assert.equal((await d.browser().request(url, { kind: 'script', from: ORIGINS.shop })).status, 200, 'the refusals did not burn the jti')
   })
@@ -167,7 +178,7 @@ describe('push: the fast path', () => {
     // An Origin header wins over a Referer: a configured Referer does not rescue a foreign Origin.
     await assertRefused(await victim.request(url, { kind: 'script', headers: { origin: EVIL, referer: `${ORIGINS.shop}/` } }), 'ERR_PAYLOAD_ORIGIN')
     // Look-alike origins: another port, another scheme, a suffix.
-    for (const from of ['http://shop.localhost:4999', 'https://shop.localhost:4002', 'http://shop.localhost.evil.localhost:4002']) {
+    for (const from of ['https://shop.localhost:4999', 'http://shop.localhost:4002', 'https://shop.localhost.evil.localhost:4002']) {
       await assertRefused(await victim.request(url, { kind: 'script', from }), 'ERR_PAYLOAD_ORIGIN', from)
     }
     assert.deepEqual(await victimState(d, victim), before)
@@ -234,12 +245,12 @@ describe('push: the fast path', () => {
     assert.equal((await d.sessionOf(b, 'shop-de'))?.id, sessionId)
   })
 
-  test('a bound pull answer replayed as a push → ERR_PAYLOAD_BINDING (and it is still not burned)', async () => {
+  test('a bound pull answer replayed as a push → ERR_PAYLOAD_BINDING, and it is spent', async () => {
     const d = await createDeployment()
     const sessionId = await d.seedSession(d.browser(), 'hub')
     const url = d.pushUrl('hub', 'shop-de', sessionId, { bind: 'x'.repeat(42) + 'A' })
     await assertRefused(await d.browser().request(url, { kind: 'script', from: ORIGINS.hub }), 'ERR_PAYLOAD_BINDING')
-    assert.equal((await d.counts()).nonces, 0)
+    assert.equal((await d.counts()).nonces, 1)
   })
 
   test('alwaysReplace off: a site with a live session keeps it, even when only the live companion is sent', async () => {

@@ -57,17 +57,26 @@ export function nodeRequestWithBody(req: IncomingMessage, origin: string): Reque
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<ArrayBuffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > MAX_BODY_BYTES) {
-      req.destroy()
-      throw new SharedSessionError('ERR_BODY_TOO_LARGE', `request body is over ${MAX_BODY_BYTES} bytes`)
-    }
-    chunks.push(chunk)
-  }
-  const body = Buffer.concat(chunks)
-  return body.buffer.slice(body.byteOffset, body.byteOffset + body.length) as ArrayBuffer
+/** Past this many bytes the connection is dropped: the rest of an oversized body is read and thrown away up to here, so the client gets its 413. */
+const DISCARD_LIMIT = 16 * MAX_BODY_BYTES
+
+function readBody(req: IncomingMessage): Promise<ArrayBuffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+      else if (size > DISCARD_LIMIT) req.destroy()
+    })
+    req.on('error', reject)
+    req.on('close', () => {
+      if (!req.complete && size <= DISCARD_LIMIT) reject(new SharedSessionError('ERR_BODY_TOO_LARGE', 'request body was cut off'))
+    })
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return reject(new SharedSessionError('ERR_BODY_TOO_LARGE', `request body is over ${MAX_BODY_BYTES} bytes`))
+      const body = Buffer.concat(chunks)
+      resolve(body.buffer.slice(body.byteOffset, body.byteOffset + body.length) as ArrayBuffer)
+    })
+  })
 }
