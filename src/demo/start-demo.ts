@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import { createServer, type RequestListener, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
 import { join } from 'node:path'
 import { toNodeListener } from '../adapters/node/listener.js'
 import { createHub, type Hub } from '../hub/create-hub.js'
@@ -13,6 +14,7 @@ import type { SessionStore } from '../stores/store.js'
 import { createSqliteUserDirectory } from '../users/sqlite-directory.js'
 import { demoSiteApp } from './site-app.js'
 import type { DemoSite } from './page.js'
+import { createSelfSignedCertificate, type CertificateAndKey } from './self-signed-certificate.js'
 
 /** Options of {@link startDemo}. */
 export interface DemoOptions {
@@ -24,6 +26,14 @@ export interface DemoOptions {
   dataDir?: string
   /** `sqlite` (the embedded default) or `memory` (tests). */
   store?: 'sqlite' | 'memory'
+  /**
+   * Serve the four sites over https, as in production (`__Host-` cookies
+   * marked `Secure`): `true` makes a self-signed certificate at start for
+   * `localhost`, `*.localhost`, `*.acme.localhost` and the demo's four
+   * names; or pass your own. Default plain http, where the first-party
+   * cookies are not `Secure` so every browser, WebKit included, keeps them.
+   */
+  https?: boolean | CertificateAndKey
   /** Per-site member options, e.g. `{ 'shop-de': { alwaysReplace: true } }`. */
   members?: Partial<Record<'forum' | 'shop' | 'shop-de', Partial<MemberOptions>>>
   log?: (message: string) => void
@@ -32,6 +42,8 @@ export interface DemoOptions {
 /** A running demo. */
 export interface Demo {
   sites: DemoSite[]
+  /** The certificate the sites are served with (`https` only), e.g. to trust it in a test client. */
+  certificate: CertificateAndKey | null
   hub: Hub
   members: Record<'forum' | 'shop' | 'shop-de', Member>
   store: SessionStore
@@ -45,9 +57,9 @@ export const DEMO_USER = { username: 'alice', password: 'wonderland', email: 'al
  * Start the four sites of the demo in one process: the hub
  * `auth.acme.localhost`, the subdomain member `forum.acme.localhost`, and the
  * cross-site members `shop.localhost` and `shop-de.localhost`, on the
- * embedded default store. Browsers resolve `*.localhost` to this machine and
- * treat it as a secure context, so this is a real multi-domain setup over
- * plain http.
+ * embedded default store. Browsers resolve `*.localhost` to this machine, so
+ * this is a real multi-domain setup over plain http (or https with
+ * `https: true`).
  *
  * @example
  * ```ts
@@ -61,11 +73,14 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const host = options.host ?? '127.0.0.1'
   const dataDir = options.dataDir ?? '.shared-session'
   const log = options.log ?? console.error
+  const labels = ['auth.acme.localhost', 'forum.acme.localhost', 'shop.localhost', 'shop-de.localhost'] as const
+  const certificate = options.https === true ? createSelfSignedCertificate(['localhost', '*.localhost', '*.acme.localhost', ...labels]) : options.https || null
+  const scheme = certificate ? 'https' : 'http'
   const sites: DemoSite[] = [
-    { name: 'hub', label: 'auth.acme.localhost', origin: `http://auth.acme.localhost:${portBase}`, shop: false },
-    { name: 'forum', label: 'forum.acme.localhost', origin: `http://forum.acme.localhost:${portBase + 1}`, shop: false },
-    { name: 'shop', label: 'shop.localhost', origin: `http://shop.localhost:${portBase + 2}`, shop: true },
-    { name: 'shop-de', label: 'shop-de.localhost', origin: `http://shop-de.localhost:${portBase + 3}`, shop: true },
+    { name: 'hub', label: labels[0], origin: `${scheme}://${labels[0]}:${portBase}`, shop: false },
+    { name: 'forum', label: labels[1], origin: `${scheme}://${labels[1]}:${portBase + 1}`, shop: false },
+    { name: 'shop', label: labels[2], origin: `${scheme}://${labels[2]}:${portBase + 2}`, shop: true },
+    { name: 'shop-de', label: labels[3], origin: `${scheme}://${labels[3]}:${portBase + 3}`, shop: true },
   ]
   const [hubSite, ...memberSites] = sites as [DemoSite, ...DemoSite[]]
   const memory = options.store === 'memory'
@@ -97,12 +112,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const loginUrl = (returnTo: string) => `${hubSite.origin}/login?return=${encodeURIComponent(returnTo)}`
   const hubPage = demoSiteApp({ site: hubSite, sites, member: hub.member, loginUrl })
   const hubRest = toNodeListener(hub.fetch, { origin: hub.origin })
+  const serve = (listener: RequestListener): Server => (certificate ? createHttpsServer(certificate, listener) : createServer(listener))
   const servers: Server[] = [
-    createServer((req, res) => {
+    serve((req, res) => {
       const path = (req.url ?? '/').split('?')[0]
       return path === '/' || path?.startsWith(`${hub.context.prefix}/`) ? hubPage(req, res) : hubRest(req, res)
     }),
-    ...memberSites.map((site) => createServer(demoSiteApp({ site, sites, member: members[site.name as keyof Demo['members']], loginUrl }))),
+    ...memberSites.map((site) => serve(demoSiteApp({ site, sites, member: members[site.name as keyof Demo['members']], loginUrl }))),
   ]
   const listening = await Promise.allSettled(servers.map((server, i) => listen(server, portBase + i, host)))
   const failed = listening.find((r): r is PromiseRejectedResult => r.status === 'rejected')
@@ -115,6 +131,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   }
   return {
     sites,
+    certificate,
     hub,
     members,
     store,
