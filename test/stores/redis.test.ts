@@ -177,6 +177,30 @@ describe('redis store', () => {
     }
   })
 
+  test('links round-trip in both encodings: the short one, and JSON for tabs and fractional times', async () => {
+    const prefix = freshPrefix()
+    const store = createRedisStore({ url, prefix })
+    try {
+      const now = Date.now()
+      const record = makeRecord({ id: 'id\twith\ttabs' })
+      await store.insertSession(record)
+      const links = [
+        { sessionId: record.id, site: 'shop', via: 'push' as const, createdAt: now, expiresAt: now + 60_000 },
+        { sessionId: record.id, site: 'odd\tsite', via: 'pull' as const, createdAt: now, expiresAt: now + 60_000 },
+        { sessionId: record.id, site: 'shop', via: 'login' as const, createdAt: now + 0.5, expiresAt: now + 60_000.25 },
+      ]
+      for (const link of links) {
+        const hash = randomId()
+        await store.insertLink(hash, link)
+        assert.deepEqual(await store.resolveLink(hash, now), { link, session: record })
+      }
+      assert.match(String(await admin.get((await keysUnder(`${prefix}l:`))[0]!)), /^[0-9a-z]+\t|^\[/)
+    } finally {
+      await store.close()
+      await deleteKeysUnder(prefix)
+    }
+  })
+
   test('keys carry native expiry: a session at min(idle, absolute), moved by touch; a link at its own', async () => {
     const prefix = freshPrefix()
     const store = createRedisStore({ url, prefix })

@@ -215,8 +215,9 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
     insertLink: (hash, link) =>
       guard('insertLink', async () => {
         // A link to a missing session could never resolve: storing it would only let anyone fill Redis.
-        const absolute = Number(await client.hget(key.session(link.sessionId), 'a'))
-        if (!(absolute > 0)) return
+        const [created, lifetime] = await client.hmget(key.session(link.sessionId), 'c', 'a')
+        if (created == null || lifetime == null) return
+        const absolute = Number(created) + Number(lifetime)
         await client.set(key.link(hash), encodeLink(link), 'PXAT', Math.max(1, Math.ceil(Math.min(link.expiresAt, absolute))))
       }),
 
@@ -277,8 +278,10 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
         const sessionPrefix = key.session('')
 
         const sessionLive = new Map<string, boolean>()
-        const times = await Promise.all(sessionKeys.map((k) => client.hmget(k, 'i', 'a')))
-        for (const [i, [idle, abs]] of times.entries()) sessionLive.set(sessionKeys[i]!.slice(sessionPrefix.length), Number(idle) > now && Number(abs) > now)
+        const times = await Promise.all(sessionKeys.map((k) => client.hmget(k, 'c', 'i', 'a')))
+        for (const [i, [created, idle, abs]] of times.entries()) {
+          sessionLive.set(sessionKeys[i]!.slice(sessionPrefix.length), Number(created) + Number(idle) > now && Number(created) + Number(abs) > now)
+        }
 
         let liveLinks = 0
         for (const value of await Promise.all(linkKeys.map((k) => client.get(k)))) {

@@ -51,16 +51,17 @@ export const REDIS_SCRIPTS = {
       for i = unset + 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
       return 1`,
   },
-  // KEYS: session. ARGV: lastSeenAt, idleExpiresAt.
+  // KEYS: session. ARGV: lastSeenAt, idleExpiresAt. Times in the hash count from its created time ('c').
   touchSession: {
     numberOfKeys: 1,
     lua: `
-      local abs = redis.call('HGET', KEYS[1], 'a')
-      if not abs then return 0 end
-      redis.call('HSET', KEYS[1], 's', ARGV[1], 'i', ARGV[2])
-      local expire_at = abs
-      if tonumber(ARGV[2]) < tonumber(abs) then expire_at = ARGV[2] end
-      redis.call('PEXPIREAT', KEYS[1], expire_at)
+      local times = redis.call('HMGET', KEYS[1], 'c', 'a')
+      if not times[2] then return 0 end
+      local created = tonumber(times[1])
+      local abs = created + tonumber(times[2])
+      local idle = tonumber(ARGV[2])
+      redis.call('HSET', KEYS[1], 's', string.format('%.17g', tonumber(ARGV[1]) - created), 'i', string.format('%.17g', idle - created))
+      redis.call('PEXPIREAT', KEYS[1], string.format('%.17g', math.min(idle, abs)))
       return 1`,
   },
   // KEYS: link. Returns the link value it deleted, or false.
@@ -79,9 +80,15 @@ export const REDIS_SCRIPTS = {
     lua: `
       local value = redis.call('GET', KEYS[1])
       if not value then return false end
-      local ok, link = pcall(cjson.decode, value)
-      if not ok or type(link) ~= 'table' or type(link[1]) ~= 'string' then return false end
-      return { value, redis.call('HGETALL', ARGV[1] .. link[1]) }`,
+      local sid
+      if string.sub(value, 1, 1) == '[' then
+        local ok, link = pcall(cjson.decode, value)
+        if ok and type(link) == 'table' and type(link[1]) == 'string' then sid = link[1] end
+      else
+        sid = string.match(value, '^[^\t]*\t[^\t]*\t[^\t]*\t[^\t]*\t(.*)$')
+      end
+      if not sid then return false end
+      return { value, redis.call('HGETALL', ARGV[1] .. sid) }`,
   },
 } as const
 
