@@ -160,7 +160,11 @@ export function createOidc(hub: HubContext, options: OidcOptions): OidcMount {
   }
   // Logout tokens go out from the hub's `logout` event (retried, never blocking); not from the provider's one-shot sender.
   provider.Client.prototype.backchannelLogout = async () => undefined
-  provider.on('server_error', (_ctx, err) => hub.log(`shared-session: oidc provider error: ${err.stack ?? err.message}`))
+  provider.on('server_error', (ctx, err) => {
+    // Our storage or store being down is a 503 with its code (set below), not the provider's generic 500.
+    if (isSharedSessionError(err) && err.status === 503) (ctx.state as { unavailable?: unknown }).unavailable = err
+    hub.log(`shared-session: oidc provider error: ${err.stack ?? err.message}`)
+  })
 
   hub.events.on('logout', (event) => onHubLogout(hub, resolved, issuer, event))
   const watcher = watchEndedSessions(hub, resolved, issuer, resolved.watchIntervalMs)
@@ -169,17 +173,23 @@ export function createOidc(hub: HubContext, options: OidcOptions): OidcMount {
     try {
       if (ctx.path.startsWith(INTERACTION_PATH)) return await handleInteraction(hub, provider, resolved, ctx as KoaContextWithOIDC)
       await next()
+      if ((ctx.state as { unavailable?: unknown }).unavailable) throw (ctx.state as { unavailable: unknown }).unavailable
       await afterProviderRoute(hub, resolved, ctx as KoaContextWithOIDC, watcher)
     } catch (err) {
       // The hub's own steps (its store, its session) fail like the hub does: a clear status and code, never a bare 500.
       const status = isSharedSessionError(err) ? err.status : 500
       if (status >= 500) hub.log(`shared-session: oidc: ${(err as Error).message}`)
       const code = isSharedSessionError(err) ? err.code : 'ERR_INTERNAL'
-      const page = oidcErrorPage(code, status === 503 ? 'The sign-in service is unavailable right now. Try again in a moment.' : 'The sign-in could not be completed.', status)
+      const message = status === 503 ? 'The sign-in service is unavailable right now. Try again in a moment.' : 'The sign-in could not be completed.'
       ctx.status = status
-      ctx.type = 'html'
       ctx.set('x-error-code', code)
-      ctx.body = await page.text()
+      if (status === 503) ctx.set('retry-after', '5')
+      if (ctx.accepts('json', 'html') === 'html') {
+        ctx.type = 'html'
+        ctx.body = await oidcErrorPage(code, message, status).text()
+      } else {
+        ctx.body = { error: status === 503 ? 'temporarily_unavailable' : 'server_error', error_description: message }
+      }
     }
   })
 
