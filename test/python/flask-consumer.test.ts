@@ -228,7 +228,7 @@ describe('Flask consumer (examples/python-flask) against a real hub', () => {
     assert.match(await back.text(), /ERR_TOKEN_AUDIENCE/)
   })
 
-  test('a hub that cannot be reached is a 503, never a silently anonymous visitor or a redirect', async () => {
+  test('a hub that cannot be reached is a 503 (a page for a person, JSON for a program), never a silently anonymous visitor or a redirect', async () => {
     const [port, nobody] = [await freePort(), await freePort()]
     const cut = await startFlaskApp(port, {
       HUB_ORIGIN: hub.origin,
@@ -241,7 +241,16 @@ describe('Flask consumer (examples/python-flask) against a real hub', () => {
       const api = await me(cut, aliceToken)
       assert.equal(api.status, 503)
       assert.deepEqual(api.body, { error: 'ERR_HUB_UNAVAILABLE' })
-      assert.equal((await get(cut, '/', aliceToken)).status, 503)
+      const page = await fetch(`${cut.url}/?x=1`, { redirect: 'manual', headers: { cookie: `${TOKEN_COOKIE}=${aliceToken}`, accept: 'text/html' } })
+      assert.equal(page.status, 503)
+      assert.match(page.headers.get('content-type')!, /^text\/html/)
+      assert.equal(page.headers.get('retry-after'), '5')
+      assert.equal(page.headers.get('cache-control'), 'no-store')
+      const html = await page.text()
+      assert.match(html, /<title>Sign-in is unavailable<\/title>/, 'an honest page for a person, not raw JSON')
+      assert.match(html, /href="http:\/\/wiki\.acme\.localhost:\d+\/\?x=1">Try again/)
+      assert.doesNotMatch(html, /Traceback|Internal Server Error|ERR_HUB_UNAVAILABLE"\}/)
+      assert.equal((await get(cut, '/')).status, 302, 'a visitor without a token is simply sent to sign in')
       assert.match(cut.output(), /hub unavailable: cannot load the hub's JWKS/)
     } finally {
       await cut.stop()
