@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
 import { after, describe, test } from 'node:test'
-import { Cluster } from 'ioredis'
+import { Cluster, Redis } from 'ioredis'
 import { isSharedSessionError } from '../../src/errors/shared-session-error.js'
 import { parseClusterUrl } from '../../src/stores/redis/cluster-url.js'
 import { createRedisStore } from '../../src/stores/redis/index.js'
@@ -133,6 +139,90 @@ describe('redis store on a cluster', () => {
       assert.ok(Date.now() - started < 2000, `settled in ${Date.now() - started} ms`)
     } finally {
       await store.close()
+    }
+  })
+})
+
+/** A cluster node of this test's own (the shared cluster must not be disturbed), on a fixed port and config file so it can come back. */
+async function startNode(port: number, dir: string): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`),
+      '--cluster-node-timeout', '1000', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  )
+  let output = ''
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes('Ready to accept connections')) resolve()
+    })
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)))
+  })
+  child.stdout!.resume()
+  return child
+}
+
+async function clusterOk(ports: number[]): Promise<boolean> {
+  const answers = await Promise.all(
+    ports.map(async (port) => {
+      const node = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 })
+      try {
+        await node.connect()
+        return /cluster_state:ok/.test(String(await node.cluster('INFO')))
+      } catch {
+        return false
+      } finally {
+        node.disconnect()
+      }
+    }),
+  )
+  return answers.every(Boolean)
+}
+
+describe('redis store on a cluster that goes away', () => {
+  test('every node killed: 503 within bounded time; nodes back: the store recovers by itself', async (t) => {
+    t.mock.method(console, 'error', () => {})
+    const dir = mkdtempSync(join(tmpdir(), 'ss-cluster-'))
+    const ports = [await freePort(), await freePort(), await freePort()]
+    let nodes = await Promise.all(ports.map((port) => startNode(port, dir)))
+    const stop = async (): Promise<void> => {
+      await Promise.all(nodes.map(async (node) => {
+        if (node.exitCode !== null || node.signalCode !== null) return
+        const exited = once(node, 'exit')
+        node.kill('SIGKILL')
+        await exited
+      }))
+    }
+    const store = createRedisStore({ url: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}`, connectTimeoutMs: 500, commandTimeoutMs: 500 })
+    try {
+      await promisify(execFile)('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'])
+      for (let i = 0; i < 100 && !(await clusterOk(ports)); i++) await sleep(100)
+      const record = makeRecord()
+      await store.insertSession(record)
+      assert.deepEqual(await store.getSession(record.id, record.createdAt), record)
+
+      await stop()
+      const started = Date.now()
+      await assert.rejects(store.getSession(record.id, Date.now()), (err: unknown) => isSharedSessionError(err, 'ERR_STORE_UNAVAILABLE') && err.status === 503)
+      assert.ok(Date.now() - started < 2000, `settled in ${Date.now() - started} ms`)
+
+      nodes = await Promise.all(ports.map((port) => startNode(port, dir)))
+      let recovered = false
+      for (const deadline = Date.now() + 15_000; !recovered && Date.now() < deadline; ) {
+        try {
+          await store.insertSession(record) // the data did not survive (no persistence); the store must work again
+          recovered = (await store.getSession(record.id, record.createdAt)) !== null
+        } catch (err) {
+          assert.ok(isSharedSessionError(err, 'ERR_STORE_UNAVAILABLE'), String(err))
+          await sleep(200)
+        }
+      }
+      assert.ok(recovered, 'the store worked again within 15 s, with no action')
+    } finally {
+      await store.close()
+      await stop()
+      rmSync(dir, { recursive: true, force: true })
     }
   })
 })
