@@ -9,6 +9,7 @@ import { decodeJwt, SignJWT } from 'jose'
 import { generateKeysConfig } from '../../src/keys/generate.js'
 import { loadKeyRing } from '../../src/keys/key-ring.js'
 import { signLoginToken } from '../../src/tokens/sign.js'
+import { DEFAULT_BACKCHANNEL_POLICY, deliverLogoutToken, signLogoutToken as hubSignLogoutToken } from '../../src/oidc/backchannel-logout.js'
 import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
 import { CookieJar, loginOverHttp } from '../helpers/http.js'
@@ -107,6 +108,17 @@ describe('Flask example: back-channel logout, key rotation, duplicate cookies', 
     assert.match(page.headers.get('location')!, /\/refresh\?return=/)
     assert.equal((await me(`${TOKEN_COOKIE}=${laptop}`)).status, 200, "alice's other device stays signed in")
     assert.match(wiki.output(), /back-channel logout: session \S+ of user \S+ ended/)
+  })
+
+  test("the hub's own sender (src/oidc: its logout token, its delivery) is accepted, and a replay is not retried", async () => {
+    const session = await signIn()
+    const { sid, sub } = decodeJwt(session) as { sid: string; sub: string }
+    const token = await hubSignLogoutToken(hub.ring, { issuer: hub.origin, clientId: CLIENT_ID, sub, sid })
+    const logged: string[] = []
+    assert.equal(await deliverLogoutToken(logoutUrl(), token, DEFAULT_BACKCHANNEL_POLICY, (m) => logged.push(m)), true)
+    assert.deepEqual(await (await me(`${TOKEN_COOKIE}=${session}`)).json(), { error: 'ERR_TOKEN_REVOKED' })
+    assert.equal(await deliverLogoutToken(logoutUrl(), token, { ...DEFAULT_BACKCHANNEL_POLICY, backoffMs: 0 }, (m) => logged.push(m)), false)
+    assert.match(logged.join('\n'), /HTTP 400/)
   })
 
   test('a logout token with sub and no sid ends every session of that user issued until then', async () => {
