@@ -127,6 +127,24 @@ class ConsumerTest(unittest.TestCase):
         self.assertEqual((api.status, json.loads(api.body)), (503, {"error": "ERR_HUB_UNAVAILABLE"}))
         self.assertIn(("Retry-After", "5"), api.headers)
 
+    def test_an_ended_sessions_store_that_fails_is_a_503_not_a_pass(self):
+        class Broken:
+            def __getattr__(self, name):
+                def fail(*args):
+                    raise OSError("database is locked")
+                return fail
+
+        consumer = Consumer(self.hub.settings(), ended=Broken())
+        with self.assertRaises(SharedSessionError) as caught:
+            consumer.authenticate(self.cookie())
+        self.assertEqual((caught.exception.code, caught.exception.status), ("ERR_STORE_UNAVAILABLE", 503))
+        token = self.hub.key.sign(logout_claims(), typ="logout+jwt")
+        reply = consumer.backchannel_logout(method="POST", content_type="application/x-www-form-urlencoded", logout_tokens=[token])
+        self.assertEqual(reply.status, 503, "the hub retries")
+        with self.assertLogs("shared_session", "ERROR"):
+            page = consumer.hub_unavailable(caught.exception, api=True)
+        self.assertEqual(json.loads(page.body), {"error": "ERR_STORE_UNAVAILABLE"})
+
     def test_hooks_must_be_functions(self):
         with self.assertRaises(SharedSessionError):
             Consumer(self.hub.settings(), find_or_create_user="users.find")

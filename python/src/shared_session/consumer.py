@@ -115,7 +115,7 @@ class Consumer:
         if token is None:
             raise SharedSessionError("ERR_NOT_AUTHENTICATED", "no login token")
         claims = verify_login_token(token, self.keys, self.settings)
-        if self.ended.is_ended(claims["iss"], claims["sid"], claims["sub"], claims["iat"]):
+        if self._ended("is_ended", claims["iss"], claims["sid"], claims["sub"], claims["iat"]):
             raise SharedSessionError("ERR_TOKEN_REVOKED", "the hub ended this session (back-channel logout)", "sid")
         self.revocation.check(token)
         return SignedIn(claims=claims, user=self.find_or_create_user(claims))
@@ -164,8 +164,8 @@ class Consumer:
         return Reply(302, "", "text/plain", PRIVATE + [("Location", target), ("Set-Cookie", self._bounce_cookie(BOUNCE_SECONDS))])
 
     def hub_unavailable(self, err: SharedSessionError, *, api: bool, retry_path: str = "/") -> Reply:
-        """The 503 for a hub that cannot be reached: an honest page for a person,
-        ``{"error": "ERR_HUB_UNAVAILABLE"}`` for a program; logged.
+        """The 503 for a hub (or the ended-sessions store) that cannot be reached: an honest
+        page for a person, ``{"error": "ERR_HUB_UNAVAILABLE"}`` for a program; logged.
 
         Example::
 
@@ -173,9 +173,10 @@ class Consumer:
         """
         log.error("hub unavailable: %s", err)
         headers = PRIVATE + [("Retry-After", "5")]
+        code = err.code if err.status >= 500 else "ERR_HUB_UNAVAILABLE"
         if api:
-            return Reply(503, json.dumps({"error": "ERR_HUB_UNAVAILABLE"}), "application/json", headers)
-        return Reply(503, hub_unavailable_page(self.return_url(retry_path)), "text/html; charset=utf-8", headers)
+            return Reply(503, json.dumps({"error": code}), "application/json", headers)
+        return Reply(503, hub_unavailable_page(self.return_url(retry_path), code), "text/html; charset=utf-8", headers)
 
     def signed_in_headers(self, cookie_header: Optional[str]) -> List[Tuple[str, str]]:
         """Headers for any response to a signed-in visitor: private, and the
@@ -207,18 +208,27 @@ class Consumer:
         # Recorded under the login tokens' issuer, which is what authenticate() looks up (the hub's
         # OpenID Connect issuer carries its base path, the login token's need not).
         iss = self.settings.issuer or self.settings.hub
-        if not self.ended.first_use(iss, claims["jti"], until=claims["exp"] + self.settings.leeway_seconds + 1):
+        if not self._ended("first_use", iss, claims["jti"], claims["exp"] + self.settings.leeway_seconds + 1):
             raise SharedSessionError("ERR_LOGOUT_TOKEN_REPLAYED", "this logout token was used before", "jti")
         until = now + self.settings.max_token_lifetime_seconds + self.settings.leeway_seconds
         sid, sub = claims.get("sid"), claims.get("sub")
         if sid is not None:
-            self.ended.end_session(iss, sid, until)
+            self._ended("end_session", iss, sid, until)
         else:
-            self.ended.end_subject(iss, sub, at=claims["iat"], until=until)
+            self._ended("end_subject", iss, sub, claims["iat"], until)
         log.info("back-channel logout: session %s of user %s ended", sid or "*", sub or "?")
         if self.on_logout is not None:
             self.on_logout(iss, sid, sub)
         return claims
+
+    def _ended(self, operation: str, *args: Any) -> Any:
+        # The ended-sessions store being down (a locked SQLite file, an unreachable cache) is a 503, never a 500 or a pass.
+        try:
+            return getattr(self.ended, operation)(*args)
+        except SharedSessionError:
+            raise
+        except Exception as err:
+            raise SharedSessionError("ERR_STORE_UNAVAILABLE", f"the ended-sessions store failed ({operation}): {err}", "ended") from err
 
     def backchannel_logout(self, *, method: str, content_type: Optional[str], logout_tokens: Union[Sequence[str], Callable[[], Sequence[str]]],
                            content_length: Optional[int] = None) -> Reply:

@@ -16,7 +16,7 @@ _PAGE = """<!doctype html>
 """
 
 
-def hub_unavailable_page(retry_url: str) -> str:
+def hub_unavailable_page(retry_url: str, code: str = "ERR_HUB_UNAVAILABLE") -> str:
     """The 503 page: the hub cannot be reached, so nobody can be signed in or out.
 
     Example::
@@ -28,7 +28,7 @@ def hub_unavailable_page(retry_url: str) -> str:
         "<p>Nothing is wrong with your account, and nothing you were doing was lost. "
         "Please try again in a minute.</p>"
         f'<p><a href="{escape(retry_url)}">Try again</a></p>'
-        "<p><small>Error code: <code>ERR_HUB_UNAVAILABLE</code></small></p>"
+        f"<p><small>Error code: <code>{escape(code)}</code></small></p>"
     )
     return _PAGE.format(title="Sign-in is unavailable", body=body)
 
