@@ -52,7 +52,16 @@ describe('redis store on a cluster', () => {
         links.push([hash, record.id])
       }
       const perNode = await Promise.all(
-        admin.nodes('master').map(async (node) => (await node.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 1000))[1].length),
+        admin.nodes('master').map(async (node) => {
+          let found = 0
+          let cursor = '0'
+          do {
+            const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+            cursor = next
+            found += keys.length
+          } while (cursor !== '0')
+          return found
+        }),
       )
       assert.equal(perNode.length, 3)
       assert.ok(perNode.every((n) => n > 0), `keys on every master: ${perNode.join(', ')}`)
