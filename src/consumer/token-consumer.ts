@@ -1,6 +1,7 @@
 import type { MiddlewareCore, MiddlewareResult } from '../adapters/middleware.js'
 import { SharedSessionError, isSharedSessionError } from '../errors/shared-session-error.js'
-import { isSecureOrigin, readCookie, setCookie, type CookieSpec } from '../http/cookies.js'
+import { cookieCount, readCookie, setCookie, type CookieSpec } from '../http/cookies.js'
+import { marksCookiesSecure } from '../sites/site-cookies.js'
 import { json, redirect } from '../http/respond.js'
 import { isTopLevelNavigation, type RequestHead } from '../http/request-head.js'
 import type { VerificationKeys } from '../keys/verification-keys.js'
@@ -51,6 +52,8 @@ export interface TokenConsumerOptions<U> {
   /** Where adapters put the result: `req.auth` by default. */
   property?: string
   now?: () => number
+  /** Where operational messages go (a refused duplicate cookie). Default console.error. */
+  log?: (message: string) => void
 }
 
 /**
@@ -77,7 +80,7 @@ export function createTokenConsumer<U = LoginClaims>(options: TokenConsumerOptio
   }
   const hubBase = `${hub}${(options.hubBasePath ?? '').replace(/\/+$/, '')}`
   const keys = options.keys ?? createJwksClient({ url: `${hubBase}/.well-known/jwks.json` })
-  const cookieName = options.cookieName ?? tokenCookieName(isSecureOrigin(origin))
+  const cookieName = options.cookieName ?? tokenCookieName(marksCookiesSecure(hub))
   const requireLogin = options.requireLogin ?? true
   const now = options.now ?? Date.now
   const verifyOptions = { issuer: options.issuer ?? hub, audience: options.audience }
@@ -100,6 +103,9 @@ export function createTokenConsumer<U = LoginClaims>(options: TokenConsumerOptio
     origin,
     async handle(request: RequestHead): Promise<MiddlewareResult<TokenAuth<U>>> {
       const token = readCookie(request, cookieName)
+      // Two token cookies (one tossed by a sibling host under the parent domain) are no credential:
+      // the browser's order decides nothing here.
+      if (!token && cookieCount(request, cookieName) > 1) (options.log ?? console.error)(`shared-session: ERR_COOKIE_DUPLICATE: two ${cookieName} cookies in one request; neither is used`)
       let expired = false
       if (token) {
         try {

@@ -1,5 +1,5 @@
 import { isSharedSessionError } from '../errors/shared-session-error.js'
-import { readCookie } from '../http/cookies.js'
+import { cookieCount, readCookie } from '../http/cookies.js'
 import { json, redirect, PRIVATE_HEADERS } from '../http/respond.js'
 import { safeReturnUrl } from '../http/return-url.js'
 import { assertNotRevoked, storeRevocationCheck } from '../tokens/revocation.js'
@@ -26,7 +26,14 @@ export async function forwardAuth(ctx: HubContext, request: RequestWithBody): Pr
   const token = bearer ?? (ctx.tokenCookie ? readCookie(request, ctx.tokenCookie.name) : undefined)
   const now = ctx.now()
   try {
-    if (!token) return unauthorized(ctx, request, 'ERR_NOT_AUTHENTICATED')
+    if (!token) {
+      // Two token cookies (one tossed by a sibling host under the parent domain) are no credential.
+      if (!bearer && ctx.tokenCookie && cookieCount(request, ctx.tokenCookie.name) > 1) {
+        ctx.log(`shared-session: ERR_COOKIE_DUPLICATE: forward-auth got two ${ctx.tokenCookie.name} cookies (one set by another host under the parent domain?); neither is used`)
+        return unauthorized(ctx, request, 'ERR_COOKIE_DUPLICATE')
+      }
+      return unauthorized(ctx, request, 'ERR_NOT_AUTHENTICATED')
+    }
     const claims = await ctx.verifyToken(ctx.ring.verification, token, now)
     await assertNotRevoked(claims, storeRevocationCheck(ctx.store), now)
     return new Response(null, { status: 200, headers: { ...userHeaders(claims), 'cache-control': 'no-store' } })

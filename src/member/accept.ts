@@ -1,4 +1,4 @@
-import { SharedSessionError } from '../errors/shared-session-error.js'
+import { isSharedSessionError, SharedSessionError } from '../errors/shared-session-error.js'
 import { redeemHandoff } from '../handoff/redeem.js'
 import { readCookie, setCookie } from '../http/cookies.js'
 import type { RequestHead } from '../http/request-head.js'
@@ -33,28 +33,39 @@ export async function accept(ctx: MemberContext, request: RequestHead, url: URL)
   const back = safeReturnUrl(url.searchParams.get('return') ?? '/', ctx.returnOrigins, ctx.origin)
   if (!back) throw new SharedSessionError('ERR_RETURN_URL', 'the return address is not one of the configured sites', { detail: 'return' })
   const walk = parseWalk(ctx, url.searchParams.get('walk'))
-  // No cookie came back at all: this browser refuses cookies. Go on without a loop.
+  // No cookie came back at all: this browser refuses cookies. Go on without a loop (nothing is spent).
   if (!request.headers.get('cookie')) return redirect(withFlag(back), {}, 303)
 
   const pending = new Map<string, ReturnType<typeof stateCookies>[number]>()
   for (const c of stateCookies(ctx, request)) if (isWellFormedId(c.value)) pending.set(bindingOf(c.value), c)
-  const payload = await redeemHandoff(ctx.store, ctx.ring, url.searchParams.get('p'), {
-    dst: ctx.site,
-    sources: new Set([HUB_SITE]),
-    bind: new Set(pending.keys()),
-    timeoutSeconds: ctx.timeout,
-    now: ctx.now(),
-  })
+  const redeem = () =>
+    redeemHandoff(ctx.store, ctx.ring, url.searchParams.get('p'), { dst: ctx.site, sources: new Set([HUB_SITE]), bind: new Set(pending.keys()), timeoutSeconds: ctx.timeout, now: ctx.now() })
+  if (pending.size === 0) {
+    // Cookies come back, but no state cookie of ours: this browser keeps some cookies and not
+    // these. Spend the answer, link nothing, and go back flagged, as for a cookieless browser.
+    await redeem().catch((err: unknown) => {
+      if (!isSharedSessionError(err, 'ERR_PAYLOAD_BINDING')) throw err
+    })
+    return redirect(withFlag(back), {}, 303)
+  }
+  const payload = await redeem()
   const used = pending.get(payload.bind!)!
-  const cookies = [setCookie(used.spec, triedRecord(await bounceReason(ctx, request)), ctx.retryAfterSeconds)]
+  const cookies: string[] = []
   const target = payload.ref === null ? null : await ctx.store.getSession(payload.ref, ctx.now())
+  let heldAfter: string | undefined
   if (!target) {
     // Clear only a cookie whose session is gone: a sync started by any page must not unlink a live one.
     const held = readCookie(request, ctx.cookies.session.name)
-    if (held !== undefined && !(await resolveLinkedSession(ctx.store, ctx.site, held, ctx.now()))) cookies.push(...clearSiteCookies(ctx.cookies))
+    if (held !== undefined && !(await resolveLinkedSession(ctx.store, ctx.site, held, ctx.now()))) {
+      cookies.push(...clearSiteCookies(ctx.cookies))
+      heldAfter = ''
+    }
   } else {
     cookies.push(...(await adoptSession(ctx, request, fromRecord(target), { via: 'pull', src: payload.src })).cookies)
   }
+  const reasons = [await bounceReason(ctx, request)]
+  if (heldAfter !== undefined) reasons.push(await bounceReason(ctx, request, heldAfter))
+  cookies.push(setCookie(used.spec, triedRecord(reasons), ctx.retryAfterSeconds))
   return redirect(nextHop(ctx, back, walk), { 'set-cookie': cookies }, 303)
 }
 

@@ -52,6 +52,9 @@ export async function adoptSession(
   if (current && current.session.user === null) await mergeInto(ctx, current.session.data, target, how.src)
   if (current) await ctx.store.deleteLink(key!)
   const value = await linkSite(ctx.store, target, ctx.site, now, how.via)
+  // A session the hub made for a pull lives only minutes until a site takes it: now one has.
+  const idleExpiresAt = Math.min(now + ctx.policy.idleTimeoutMs, target.absoluteExpiresAt)
+  if (target.idleExpiresAt < idleExpiresAt - ctx.policy.touchIntervalMs) await ctx.store.touchSession(target.id, now, idleExpiresAt)
   ctx.events.emit('session.replaced', { site: ctx.site, src: how.src, dst: ctx.site, wasEmpty: current === null, via: how.via })
   return { cookies: setSiteCookies(ctx.cookies, value, (target.absoluteExpiresAt - now) / 1000, { pushed: how.via === 'push' }), outcome: 'linked' }
 }

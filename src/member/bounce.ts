@@ -38,30 +38,42 @@ export async function shouldBounce(ctx: MemberContext, request: RequestHead, url
   if (returnTarget(ctx, url) === null) return false
   // Navigating within this site with no cookie at all: what we set earlier was dropped, cookies are off.
   if (request.headers.get('sec-fetch-site') === 'same-origin' && !request.headers.get('cookie')) return false
-  const record = triedRecord(await bounceReason(ctx, request))
-  return !stateCookies(ctx, request).some((c) => c.value === record)
+  const reason = await bounceReason(ctx, request)
+  return !stateCookies(ctx, request).some((c) => c.value.startsWith('t.') && c.value.slice(2).split('.').includes(reason))
 }
 
 /**
  * What credentials this request shows, as a short hash: the site's own
  * session cookie (present but dead, or absent) and, for a member on the
  * hub's parent domain, the session named by a valid hub token. Equal
- * reasons mean a new bounce could bring back nothing new.
+ * reasons mean a new bounce could bring back nothing new. `heldAfter`
+ * overrides the session cookie with what this response leaves in its place
+ * (the accept endpoint clears a dead one), so the record matches the next request.
  *
  * @example
  * ```ts
  * const reason = await bounceReason(ctx, request) // 'q3Z…' (22 characters)
  * ```
  */
-export async function bounceReason(ctx: MemberContext, request: RequestHead): Promise<string> {
-  const held = readCookie(request, ctx.cookies.session.name) ?? ''
+export async function bounceReason(ctx: MemberContext, request: RequestHead, heldAfter?: string): Promise<string> {
+  const held = heldAfter ?? readCookie(request, ctx.cookies.session.name) ?? ''
   const sid = (await tokenSessionId(ctx, request)) ?? ''
   return createHash('sha256').update(`${held}|${sid}`).digest('base64url').slice(0, 22)
 }
 
-/** The value a finished pull leaves in its state cookie. */
-export function triedRecord(reason: string): string {
-  return `t.${reason}`
+/**
+ * The value a finished pull leaves in its state cookie: every reason the
+ * next request may show (as seen, and as it will be if the cookies this
+ * response clears are really gone: a cookie a sibling host set on the
+ * parent domain survives our deletion), so neither brings a second bounce.
+ *
+ * @example
+ * ```ts
+ * setCookie(spec, triedRecord([reason]), ctx.retryAfterSeconds) // 't.q3Z…'
+ * ```
+ */
+export function triedRecord(reasons: readonly string[]): string {
+  return `t.${[...new Set(reasons)].join('.')}`
 }
 
 /**

@@ -72,15 +72,19 @@ describe('accept: the end of a pull', () => {
     assert.deepEqual(d.logs, [])
   })
 
-  test('without a state cookie (but with the victim\'s other cookies) → ERR_PAYLOAD_BINDING', async () => {
+  test('without a state cookie (but with the victim\'s other cookies): nothing linked, the answer spent, back to the page flagged', async () => {
     const d = await createDeployment({ members: { 'shop-de': { alwaysReplace: true } } })
     const victim = d.browser()
     await d.seedSession(victim, 'shop-de', { user: ALICE })
-    const { accept } = await attackerAcceptUrl(d, 'shop-de')
+    const { accept, mallory } = await attackerAcceptUrl(d, 'shop-de')
     const before = await victimStateButNonces(d, victim)
-    await assertRefused((await victim.navigate(accept, { from: EVIL })).response, 'ERR_PAYLOAD_BINDING')
+    const r = await victim.request(accept, { from: EVIL })
+    assert.equal(r.status, 303)
+    assert.equal(r.headers.get('location'), `${ORIGINS['shop-de']}/cart?x=1&ss-nocookies=1`)
+    assert.deepEqual(r.headers.getSetCookie(), [])
     assert.deepEqual(await victimStateButNonces(d, victim), before)
     assert.deepEqual(d.replaced, [])
+    await assertRefused(await mallory.request(accept), 'ERR_PAYLOAD_REPLAYED')
   })
 
   test('with another browser\'s state cookie (the victim\'s own pull in flight) → ERR_PAYLOAD_BINDING, and the answer is spent', async () => {
@@ -99,12 +103,14 @@ describe('accept: the end of a pull', () => {
     assert.equal(await d.sessionOf(mallory, 'shop-de'), null)
   })
 
-  test('a forged state cookie that is not well formed → ERR_PAYLOAD_BINDING', async () => {
+  test('a forged state cookie that is not well formed holds no state: nothing linked', async () => {
     const d = await createDeployment()
     const { accept } = await attackerAcceptUrl(d, 'shop')
     const victim = d.browser()
     victim.setCookie(ORIGINS.shop, `${STATE_COOKIE}abcdefgh`, 'not-a-state')
-    await assertRefused(await victim.request(accept), 'ERR_PAYLOAD_BINDING')
+    const r = await victim.request(accept)
+    assert.equal(r.status, 303)
+    assert.match(r.headers.get('location')!, /ss-nocookies=1/)
     assert.equal(await d.sessionOf(victim, 'shop'), null)
   })
 

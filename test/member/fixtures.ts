@@ -216,6 +216,8 @@ export interface BrowserOptions {
   /** False: no cookies in cross-site subresource requests (Safari, Firefox, Brave, incognito). */
   thirdPartyCookies?: boolean
   userAgent?: string
+  /** Cookie names this browser never stores (nor deletes): evictions, per-name blocking, a jar that keeps only some of ours. */
+  refuse?: (name: string) => boolean
 }
 
 interface StoredCookie {
@@ -244,6 +246,7 @@ export class Browser {
   readonly cookiesEnabled: boolean
   readonly thirdPartyCookies: boolean
   readonly userAgent: string
+  refuse: (name: string) => boolean
   /** Every cookie the browser refused to store because of its attributes (a bug when not empty). */
   readonly rejected: string[] = []
 
@@ -253,6 +256,7 @@ export class Browser {
   ) {
     this.cookiesEnabled = options.cookies ?? true
     this.thirdPartyCookies = options.thirdPartyCookies ?? true
+    this.refuse = options.refuse ?? (() => false)
     this.userAgent = options.userAgent ?? 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36'
   }
 
@@ -264,6 +268,7 @@ export class Browser {
       const [pair, ...attrs] = line.split(';').map((s) => s.trim())
       const eq = pair!.indexOf('=')
       const name = pair!.slice(0, eq)
+      if (this.refuse(name)) continue
       const value = decodeURIComponent(pair!.slice(eq + 1))
       const attr = new Map(attrs.map((a) => {
         const i = a.indexOf('=')
