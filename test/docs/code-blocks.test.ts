@@ -106,7 +106,7 @@ function exportPaths(): Record<string, string[]> {
   return paths
 }
 
-describe('code blocks of the README and docs/', { timeout: 180_000 }, () => {
+describe('code blocks of the README and docs/', { timeout: 420_000 }, () => {
   const blocks = markdownFiles().flatMap((file) => extractBlocks(file, readFileSync(join(ROOT, file), 'utf8')))
   let dir: string
   /** Block → the file it was written to. */

@@ -36,7 +36,7 @@ interface PackResult {
   files: Array<{ path: string; mode: number }>
 }
 
-describe(`npm pack → npm install in an empty project → import, run, compile`, { timeout: 240_000 }, () => {
+describe(`npm pack → npm install in an empty project → import, run, compile`, { timeout: 480_000 }, () => {
   let work: string
   let app: string
   let packed: PackResult
