@@ -57,13 +57,13 @@ export interface Shown {
   via: string
 }
 
-/** Poll `check` every 50 ms until it returns true; throw `message` after `timeoutMs`. */
-export async function waitUntil(check: () => Promise<boolean>, message: string, timeoutMs = 15_000): Promise<void> {
+/** Poll `check` every `intervalMs` (50) until it returns true; throw `message` after `timeoutMs`. */
+export async function waitUntil(check: () => Promise<boolean>, message: string, timeoutMs = 15_000, intervalMs = 50): Promise<void> {
   const end = Date.now() + timeoutMs
   for (;;) {
     if (await check().catch(() => false)) return
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms: ${message}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
 }
 
