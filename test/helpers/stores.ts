@@ -69,7 +69,9 @@ export const STORE_FACTORIES: Record<'memory' | 'sqlite' | 'redis' | 'redis-clus
     // A fresh schema costs half a second of DDL on a busy machine; an emptied one is as isolated and costs milliseconds.
     const schema = spareSchemas.pop() ?? freshPostgresSchema()
     usedSchemas.add(schema)
-    const store = createPostgresStore({ url: POSTGRES_URL, schema })
+    // Generous timeouts: the contract checks behaviour, and 200 patches of one row queue for the row lock on a busy
+    // machine; the bounded-time failures are tested with short timeouts in test/stores/postgres.test.ts.
+    const store = createPostgresStore({ url: POSTGRES_URL, schema, connectTimeoutMs: 15_000, commandTimeoutMs: 15_000 })
     return {
       store,
       async cleanup() {

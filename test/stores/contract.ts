@@ -466,9 +466,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         withStore(async (store) => {
           await store.count(Date.now()) // connected (and schema made) first: the window below is for the nonce, not for start-up
           const nonce = randomId()
-          assert.equal(await store.consumeNonce(nonce, Date.now() + 200), true)
-          assert.equal(await store.consumeNonce(nonce, Date.now() + 200), false)
-          await sleep(250) // consumeNonce takes no `now`: the store's own clock must pass the expiry
+          assert.equal(await store.consumeNonce(nonce, Date.now() + 500), true)
+          assert.equal(await store.consumeNonce(nonce, Date.now() + 500), false)
+          await sleep(550) // consumeNonce takes no `now`: the store's own clock must pass the expiry
           assert.equal(await store.consumeNonce(nonce, Date.now() + MINUTE), true)
           assert.equal(await store.consumeNonce(nonce, Date.now() + MINUTE), false)
         }))
