@@ -12,7 +12,7 @@ import { createMemoryStore } from '../stores/memory/index.js'
 import { createSqliteStore } from '../stores/sqlite/index.js'
 import type { SessionStore } from '../stores/store.js'
 import { createSqliteUserDirectory } from '../users/sqlite-directory.js'
-import { demoSiteApp } from './site-app.js'
+import { demoSiteApp, mergeCarts } from './site-app.js'
 import type { DemoSite } from './page.js'
 import { createSelfSignedCertificate, type CertificateAndKey } from './self-signed-certificate.js'
 
@@ -103,8 +103,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       hub: hubSite.origin,
       keys,
       store,
-      // The forum shares the hub's parent domain: it can read the hub's token cookie.
+      // The forum shares the hub's parent domain: the hub's token cookie tells it to pull at once.
       ...(site.name === 'forum' ? { token: { audience: 'acme.localhost' } } : {}),
+      // Carts join when a site adopts another session: nothing is lost to tracking protection or sign-in.
+      merge: mergeCarts,
       log,
       ...options.members?.[site.name],
     })
