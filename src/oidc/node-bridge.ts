@@ -50,6 +50,8 @@ export async function runNodeHandler(handler: NodeHandler, request: RequestWithB
   const res = new MemoryResponse()
   const done = new Promise<void>((resolve) => res.once('finish', resolve))
   await handler(req as unknown as IncomingMessage, res as unknown as ServerResponse)
+  // Koa has answered when its callback resolves; a response left open would hang the hub's request forever.
+  if (!res.writableEnded) res.end()
   await done
   return res.toResponse()
 }

@@ -35,10 +35,17 @@ export async function handleInteraction(hub: HubContext, provider: Provider, opt
 
   const session = await hubSessionOf(hub, ctx)
   const reasons = details.prompt.reasons
-  const startedAt = (typeof details.iat === 'number' ? details.iat : Math.floor(hub.now() / 1000)) * 1000
-  // A fresh sign-in is one made after this request began: the hub's login starts a new session, so createdAt tells.
-  const fresh = session !== null && session.createdAt >= startedAt - 1000
-  const mustSignIn = !session?.user || ((reasons.includes('login_prompt') || reasons.includes('max_age')) && !fresh)
+  let mustSignIn = !session?.user
+  const maxAge = details.params.max_age === undefined ? Number.NaN : Number(details.params.max_age)
+  const tooOld = session !== null && Number.isSafeInteger(maxAge) && maxAge >= 0 && hub.now() - session.createdAt > maxAge * 1000
+  if (!mustSignIn && (reasons.includes('login_prompt') || tooOld)) {
+    // The app wants a sign-in made now. The hub's login starts a new session, so a session created after
+    // this step first sent the browser to the login form is one; anything older is not.
+    const key = `reauth:${uid}`
+    const sentAt = await options.storage.get(key)
+    mustSignIn = typeof sentAt !== 'number' || session!.createdAt <= sentAt
+    if (typeof sentAt !== 'number') await options.storage.set(key, hub.now(), hub.now() + 600_000)
+  }
   if (mustSignIn) {
     const back = `${hub.origin}${hub.basePath}${INTERACTION_PATH}${uid}`
     ctx.status = 303

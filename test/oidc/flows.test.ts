@@ -52,6 +52,23 @@ describe('OIDC tokens and sign-out reaching the apps', () => {
     assert.equal((await fetch(`${hub.url}/oidc/me`, { headers: { authorization: 'Bearer forged' } })).status, 401)
   })
 
+  test('prompt=login and an exceeded max_age send a signed-in person back to the hub login form; auth_time is the hub login', async () => {
+    const a = agent(hub)
+    const sessionId = await signInAtHub(hub, a)
+    const created = (await hub.store.getSession(sessionId, Date.now()))!.createdAt
+    const p = pkce()
+    const base = { client_id: 'app', response_type: 'code', scope: 'openid', redirect_uri: APP, code_challenge: p.challenge, code_challenge_method: 'S256', nonce: 'nonce-1234567' }
+    for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
+      const r = await authorize(hub, a, { ...base, ...extra }, APP)
+      assert.equal(r.code, null, JSON.stringify(extra))
+      assert.match(r.trail.at(-1)!, /\/login\?return=/, JSON.stringify(extra))
+    }
+    const ok = await authorize(hub, a, { ...base, max_age: '3600' }, APP)
+    assert.ok(ok.code)
+    const tokens = await tokenRequest(hub, { grant_type: 'authorization_code', code: ok.code!, redirect_uri: APP, code_verifier: p.verifier }, CLIENT)
+    assert.equal(decodeJwt(String(tokens.body.id_token)).auth_time, Math.floor(created / 1000))
+  })
+
   test('refresh tokens rotate on every use; a used one replayed revokes the whole grant', async () => {
     const a = agent(hub)
     await signInAtHub(hub, a)
