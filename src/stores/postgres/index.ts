@@ -16,7 +16,7 @@ import { toPgText } from './text.js'
  */
 export interface PostgresStoreOptions {
   /** A libpq-style connection URL (default `postgres://postgres@127.0.0.1:5432/postgres`); user, password, database and `sslmode` come from it. */
-  url?: string
+  url?: string | undefined
   /**
    * The schema the store's tables live in (default `shared_session`), so
    * several apps or test runs can share one database. Created on first use.

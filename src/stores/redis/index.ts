@@ -23,7 +23,7 @@ export interface RedisStoreOptions {
    * `rediss://…` for TLS, or `redis-cluster://[user:password@]host:port,host:port…`
    * (`rediss-cluster://` for TLS) for a Redis Cluster. Ignored when `client` is given.
    */
-  url?: string
+  url?: string | undefined
   /** The nodes of a Redis Cluster (`host:port` or `redis://host:port`); the same as a `redis-cluster://` URL. */
   nodes?: string[]
   /** Put before every key, so several apps can share one Redis (default `ss:`). No `{` or `}`: see docs/stores.md. */
