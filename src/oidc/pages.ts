@@ -27,9 +27,9 @@ export function oidcErrorPage(code: string, message: string, status: number): Re
  */
 export function logoutPage(form: string, clientName: string | null): string {
   const who = clientName ? ` from <strong>${escapeHtml(clientName)}</strong>` : ''
-  return layout('Sign out', `<h1>Sign out?</h1><p class="sub">You asked to sign out${who}. This signs you out of every site that shares this sign-in.</p>
+  return layout('Sign out', `<h1>Sign out?</h1><p class="sub">You asked to sign out${who}. This signs you out of every site that shares this sign-in on this device.</p>
 ${form}
-<button type="submit" form="op.logoutForm" name="logout" value="yes" data-testid="confirm-logout">Sign out everywhere</button>`)
+<button type="submit" form="op.logoutForm" name="logout" value="yes" data-testid="confirm-logout">Sign out</button>`)
 }
 
 /**

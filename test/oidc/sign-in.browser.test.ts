@@ -62,6 +62,8 @@ describe('OpenID Connect sign-in and sign-out in Chromium, openid-client as the 
       const logoutAtRp2 = rp2.nextLogout()
       await page.goto(`${rp.origin}/`)
       await page.getByTestId('rp-logout').click()
+      await page.getByTestId('confirm-logout').waitFor()
+      if (process.env.OIDC_SCREENSHOTS) await page.screenshot({ path: `${process.env.OIDC_SCREENSHOTS}/oidc-logout-confirm.png` })
       await page.getByTestId('confirm-logout').click()
       await page.waitForURL(`${rp.origin}/`)
       assert.equal(await page.getByTestId('rp-user').textContent(), 'anonymous')
