@@ -21,12 +21,13 @@
 export { ERROR_STATUS, type ErrorCode } from './errors/codes.js'
 export { SharedSessionError, isSharedSessionError } from './errors/shared-session-error.js'
 
-export { SIGNING_ALGORITHMS, type KeysConfig, type SigningAlgorithm, type SigningJwk } from './keys/config.js'
+export { SIGNING_ALGORITHMS, isMemberKeysConfig, type HandoffKeyConfig, type KeysConfig, type MemberKeysConfig, type SigningAlgorithm, type SigningJwk } from './keys/config.js'
 export { deriveKey, type KeyPurpose } from './keys/derive.js'
 export { generateKeysConfig, generateSecret, generateSigningKey } from './keys/generate.js'
 export { parseMasterSecret } from './keys/secret.js'
 export { loadKeyRing, type HandoffKey, type Jwks, type KeyRing } from './keys/key-ring.js'
-export { rotateSecret, rotateSigningKeys } from './keys/rotate.js'
+export { DEFAULT_OVERLAP_SECONDS, rotateSecret, rotateSigningKeys } from './keys/rotate.js'
+export { watchKeyRing, type KeyRingWatcher } from './keys/watch.js'
 export { importVerificationKey, importVerificationKeys, type VerificationKey, type VerificationKeys } from './keys/verification-keys.js'
 
 export { LOGIN_TOKEN_TYPE, type LoginClaims } from './tokens/claims.js'

@@ -103,12 +103,13 @@ const keys = program.command('keys').description('list or rotate keys')
 keys.command('list').description('show key ids and algorithms (never secrets)').option(...CONFIG).action((o: { config: string }) => keysCommand('list', o))
 keys
   .command('rotate')
-  .description('add a new signing key (old ones keep verifying), or --secret to replace the master secret')
+  .description('add a new signing key (old ones keep verifying), or --secret to replace the master secret; running hubs reload, no restart')
   .option(...CONFIG)
   .option('--secret', 'rotate the master secret instead')
   .option('--alg <alg>', 'EdDSA, ES256 or HS256')
   .option('--keep <n>', 'signing keys to keep, newest first', '3')
-  .action((o: { config: string; secret?: boolean; alg?: string; keep?: string }) => keysCommand('rotate', o))
+  .option('--overlap <seconds>', 'publish the new key now, use it after this long (0: at once)', '120')
+  .action((o: { config: string; secret?: boolean; alg?: string; keep?: string; overlap?: string }) => keysCommand('rotate', o))
 
 program
   .command('doctor')

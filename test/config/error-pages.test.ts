@@ -83,7 +83,8 @@ describe('a navigation that meets an error at a member gets a page, an API clien
   })
 
   test('the same error for a fetch() or an API client stays JSON', async () => {
-    for (const headers of [{ 'sec-fetch-mode': 'cors', accept: '*/*' }, { accept: 'application/json' }, { 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script', accept: 'text/html' }]) {
+    const clients: Array<Record<string, string>> = [{ 'sec-fetch-mode': 'cors', accept: '*/*' }, { accept: 'application/json' }, { 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script', accept: 'text/html' }]
+    for (const headers of clients) {
       const response = await get(`${shop.url}/_session/accept?p=${sealed()}&return=%2F`, { ...headers, cookie: 'ss-state=x' })
       assert.equal(response.status, 400)
       assert.match(response.type, /^application\/json/, JSON.stringify(headers))

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { createHub } from '../../hub/create-hub.js'
 import { serveHub } from '../../hub/serve.js'
+import { readConfig } from '../../config/config-file.js'
 import { loadKeyRing } from '../../keys/key-ring.js'
+import { watchKeyRing } from '../../keys/watch.js'
 import { loadConfig, openLiveStore, openUsers } from '../context.js'
 import { oidcFromConfig } from './clients.js'
 
@@ -22,6 +24,12 @@ export async function serveCommand(options: { config: string; port?: string; hos
   const tls = options.tlsCert !== undefined && options.tlsKey !== undefined ? { cert: readPem(options.tlsCert, '--tls-cert'), key: readPem(options.tlsKey, '--tls-key') } : undefined
   const config = loadConfig(options.config)
   const keys = await loadKeyRing(config.keys)
+  // Rotation without restarts: `keys rotate` rewrites the file; the ring follows it in place.
+  const watcher = watchKeyRing(keys, {
+    path: options.config,
+    read: () => readConfig(options.config, process.env).keys,
+    onReload: (ring) => console.log(`shared-session: keys reloaded from ${options.config} (signing key ${ring.signer.kid}, handoff key ${ring.handoff[0]!.id.toString('base64url')})`),
+  })
   const store = await openLiveStore(config)
   const users = openUsers(config)
   const hub = createHub({ ...config.hub, sites: config.sites, session: config.session, keys, store, users, ...oidcFromConfig(config) })
@@ -32,6 +40,7 @@ export async function serveCommand(options: { config: string; port?: string; hos
   console.log(`  JWKS          ${hub.origin}/.well-known/jwks.json`)
   console.log(`  forward-auth  ${hub.origin}/forward-auth`)
   const stop = () => {
+    watcher.close()
     server.close()
     server.closeAllConnections()
     void store.close().finally(() => process.exit(0))
