@@ -10,7 +10,9 @@
  */
 export { createOidc, OIDC_PREFIX, type OidcMount } from './provider.js'
 export type { OidcOptions, ResolvedOidcOptions } from './options.js'
+export { notifyApps } from './sign-out.js'
 export { generateClientSecret, hashClientSecret, verifyClientSecret, validateClient, staticClients, openSqliteClients, type OidcClient, type ClientRegistry } from './clients.js'
 export { createMemoryOidcStorage, type OidcStorage } from './storage.js'
 export { createSqliteOidcStorage } from './storage-sqlite.js'
+export { createRedisOidcStorage } from './storage-redis.js'
 export { signLogoutToken, deliverLogoutToken, BACKCHANNEL_LOGOUT_EVENT, type BackchannelPolicy } from './backchannel-logout.js'
