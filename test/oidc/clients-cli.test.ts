@@ -63,12 +63,10 @@ describe('shared-session clients add | list | remove, and serve picking them up'
   test('bad input is one clear line and writes nothing', async () => {
     assertOneLineError(await cli(['clients', 'add', 'grafana', '--redirect-uri', REDIRECT]), /exists already/)
     assertOneLineError(await cli(['clients', 'add', 'x1', '--redirect-uri', 'http://grafana.acme.example/cb']), /must be https/)
-    assertOneLineError(await cli(['clients', 'add', 'x2', '--redirect-uri', 'https://a.example/cb#frag']), /fragment/)
-    assertOneLineError(await cli(['clients', 'add', 'x3', '--redirect-uri', 'not a url']), /absolute URL/)
-    assertOneLineError(await cli(['clients', 'add', 'bad id!', '--redirect-uri', REDIRECT]), /clientId/)
+    // Every other validation rule is the hub option's, tested in options.test.ts; the CLI shows its message as one line.
     assertOneLineError(await cli(['clients', 'remove', 'nobody']), /no client "nobody"/)
     const list = (await cli(['clients', 'list'])).stdout
-    assert.doesNotMatch(list, /^x[123]\t/m)
+    assert.doesNotMatch(list, /^x1\t/m)
   })
 
   test('serve is an OIDC provider for the registered clients: the printed secret authenticates, a wrong one does not, a removed client is gone at once', async () => {
