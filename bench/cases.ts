@@ -9,6 +9,8 @@ export interface BenchCase {
   path?: string
   /** Make one request first and replay its Set-Cookie (frameworks that mint the session themselves). */
   cookieFromFirstResponse?: boolean
+  /** Request headers every request of the case carries (a browser's navigation headers for the pull). */
+  headers?: Record<string, string>
   /** It talks to Redis: the report also shows the Redis server's CPU per request. */
   redis?: boolean
 }
@@ -17,6 +19,9 @@ export type Framework = 'node' | 'express' | 'fastify' | 'hono'
 
 /** The id of each framework's bare case. */
 export const BARE: Record<Framework, string> = { node: 'bare', express: 'bare-express', fastify: 'bare-fastify', hono: 'bare-hono' }
+
+/** What a browser's top-level navigation carries: the pull answers nothing else. */
+const NAVIGATION = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'sec-fetch-site': 'cross-site', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36' }
 
 const member = (store: string, adapter: Framework) => ({ BENCH_STORE: store, BENCH_ADAPTER: adapter })
 
@@ -41,5 +46,5 @@ export const CASES: BenchCase[] = [
   { id: 'jose-eddsa', label: 'node:http + jose EdDSA verify per request (by hand)', server: 'token.ts', framework: 'node', env: { BENCH_MODE: 'jose-eddsa' } },
   { id: 'jose-hs256', label: 'node:http + jose HS256 verify per request (by hand)', server: 'token.ts', framework: 'node', env: { BENCH_MODE: 'jose-hs256' } },
   { id: 'push', label: 'member push endpoint, Redis (fresh payload each request)', server: 'handoff.ts', framework: 'node', env: { BENCH_MODE: 'push' }, redis: true },
-  { id: 'pull', label: 'hub /pull endpoint, Redis', server: 'handoff.ts', framework: 'node', env: { BENCH_MODE: 'pull' }, path: '/pull?dst=shop&bind=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8&return=%2F', redis: true },
+  { id: 'pull', label: 'hub /pull endpoint, Redis', server: 'handoff.ts', framework: 'node', env: { BENCH_MODE: 'pull' }, path: '/pull?dst=shop&bind=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8&return=%2F', headers: NAVIGATION, redis: true },
 ]

@@ -99,7 +99,7 @@ async function start(c: BenchCase, port: number): Promise<Running> {
       }
     })
   })
-  const headers: Record<string, string> = {}
+  const headers: Record<string, string> = { ...c.headers }
   if (extra.authorization) headers.authorization = extra.authorization
   if (extra.cookie) headers.cookie = extra.cookie
   if (c.cookieFromFirstResponse) {

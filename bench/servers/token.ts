@@ -10,6 +10,8 @@ import { createHub } from '../../src/hub/create-hub.js'
 import { createSession } from '../../src/sessions/create.js'
 import { sessionPolicy } from '../../src/sessions/policy.js'
 import { createMemoryStore } from '../../src/stores/memory/index.js'
+import { marksCookiesSecure } from '../../src/sites/site-cookies.js'
+import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import { signLoginToken } from '../../src/tokens/sign.js'
 import { PORT, ready, ring } from './common.js'
 
@@ -27,7 +29,8 @@ if (mode === 'forward-auth') {
 } else if (mode === 'consumer') {
   const consumer = createTokenConsumer({ hub: origin, origin: `http://forum.acme.localhost:${PORT}`, audience: 'acme.localhost', keys: keys.verification })
   const app = withNodeMiddleware(consumer, (req, res) => res.end((req as unknown as { auth: { claims: { username: string } } }).auth.claims.username))
-  ready(createServer(app), { cookie: `__Secure-ss-token=${token}` })
+  // The cookie name the hub gives its token on this (plain http) origin.
+  ready(createServer(app), { cookie: `${tokenCookieName(marksCookiesSecure(origin))}=${token}` })
 } else {
   const hs = new TextEncoder().encode('a-32-byte-shared-secret-for-hs256!!')
   const alg = mode === 'jose-hs256' ? 'HS256' : 'EdDSA'
