@@ -1,5 +1,5 @@
 import { readConfig, type DeploymentConfig } from '../config/config-file.js'
-import { openStore } from '../config/open-store.js'
+import { describeStore, openStore } from '../config/open-store.js'
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import type { SessionStore } from '../stores/store.js'
 import { createSqliteUserDirectory, type SqliteUserDirectory } from '../users/sqlite-directory.js'
@@ -50,7 +50,7 @@ export async function openLiveStore(config: DeploymentConfig): Promise<SessionSt
     await store.count(Date.now())
   } catch (err) {
     await store.close().catch(() => undefined)
-    throw new SharedSessionError('ERR_STORE_UNAVAILABLE', `cannot reach the store ${config.store}: ${(err as Error).message}`, { cause: err })
+    throw new SharedSessionError('ERR_STORE_UNAVAILABLE', `cannot reach the store ${describeStore(config.store)}: ${(err as Error).message}`, { cause: err })
   }
   return store
 }

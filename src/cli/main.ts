@@ -39,7 +39,8 @@ program
   .option('--origin <url>', "the hub's public origin", 'http://auth.localhost:4000')
   .option('--parent-domain <domain>', 'parent domain for the token cookie of subdomain members (e.g. acme.com)')
   .option('--data-dir <dir>', 'where the SQLite files go', '.shared-session')
-  .option('--store <url>', 'session store: sqlite:<path> (default, in --data-dir), redis://[user:pass@]host:port[/db], rediss://… (TLS)')
+  .option('--store <url>', 'session store: sqlite:<path> (default, in --data-dir), redis://[user:pass@]host:port[/db], rediss://… (TLS), redis-cluster://…, postgres://…')
+  .option('--store-prefix <prefix>', 'key prefix in a shared Redis (default ss:)')
   .option('--force', 'replace an existing file (its keys are lost)')
   .action(initCommand)
 

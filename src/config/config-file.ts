@@ -5,6 +5,7 @@ import type { KeysConfig } from '../keys/config.js'
 import { generateKeysConfig } from '../keys/generate.js'
 import type { SessionPolicy } from '../sessions/policy.js'
 import type { SiteConfig } from '../sites/config.js'
+import type { StoreSetting } from './open-store.js'
 
 /**
  * A deployment's configuration file (`shared-session.json`), as `init`
@@ -21,8 +22,13 @@ import type { SiteConfig } from '../sites/config.js'
 export interface DeploymentConfig {
   hub: Pick<HubOptions, 'origin' | 'parentDomain' | 'title' | 'tokenTtlSeconds' | 'basePath' | 'trustProxy' | 'prefix' | 'timeout' | 'anonymous' | 'loginWalk'>
   sites: SiteConfig[]
-  /** `sqlite:<path>` (default), `redis://host:port[/db]`, or `memory:` (tests only). */
-  store: string
+  /**
+   * The session store: a URL (`sqlite:<path>`, the default; `redis://…`,
+   * `rediss://…`, `redis-cluster://…`, `postgres://…`; `memory:` for tests)
+   * or `{ url, prefix, username, password, database, tls, … }`
+   * ({@link StoreConfig}). Every command opens it the same way, prefix included.
+   */
+  store: StoreSetting
   /** `sqlite:<path>` of the hub's user directory. */
   users: string
   listen: { port: number; host: string }
@@ -81,7 +87,8 @@ export function readConfig(path: string, env: NodeJS.ProcessEnv = {}): Deploymen
   config.users ??= 'sqlite:.shared-session/users.sqlite'
   config.listen ??= { port: 4000, host: '127.0.0.1' }
   if (env[ENV.secret]) config.keys = { ...config.keys, secret: env[ENV.secret]! }
-  if (env[ENV.store]) config.store = env[ENV.store]!
+  // The variable replaces the URL; the rest of an object setting (prefix, TLS files) stays.
+  if (env[ENV.store]) config.store = typeof config.store === 'object' && config.store !== null ? { ...config.store, url: env[ENV.store]! } : env[ENV.store]!
   if (env[ENV.port]) config.listen = { ...config.listen, port: Number(env[ENV.port]) }
   return config
 }

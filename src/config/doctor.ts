@@ -5,6 +5,7 @@ import { parseMasterSecret } from '../keys/secret.js'
 import { isPublicSuffix, registrableDomain, sameSite } from '../sites/registrable-domain.js'
 import { parseOrigin, validateSites } from '../sites/config.js'
 import type { DeploymentConfig } from './config-file.js'
+import { checkStoreSetting } from './open-store.js'
 
 /**
  * One thing the doctor found: the setting, what a browser will do about it,
@@ -113,7 +114,13 @@ export async function diagnose(config: DeploymentConfig): Promise<Finding[]> {
       )
     }
   }
-  if (config.store?.startsWith('memory:')) add('warning', 'store', 'the memory store forgets every session on restart and is not shared between processes', 'use sqlite:<path> (one machine) or redis://… (many instances)')
+  let storeKind: string | undefined
+  try {
+    storeKind = checkStoreSetting(config.store)
+  } catch (err) {
+    add('error', 'store', (err as Error).message, 'use sqlite:<path> (one machine), redis://… or { "url": "redis://…", "prefix": "…" } (many instances), postgres://…')
+  }
+  if (storeKind === 'memory') add('warning', 'store', 'the memory store forgets every session on restart and is not shared between processes', 'use sqlite:<path> (one machine) or redis://… (many instances)')
   return findings
 }
 

@@ -129,7 +129,7 @@ export function readMemberConfig(path: string, env: NodeJS.ProcessEnv = {}): Mem
   if (!config || typeof config !== 'object' || typeof config.site !== 'string' || !config.hub || !config.keys || !Array.isArray(config.sites)) {
     throw invalid(`${path} is not a member configuration (it needs "site", "hub", "sites", "keys"); make one with \`shared-session config member <site>\``)
   }
-  if (env[ENV.store]) config.store = env[ENV.store]!
+  if (env[ENV.store]) config.store = typeof config.store === 'object' && config.store !== null ? { ...config.store, url: env[ENV.store]! } : env[ENV.store]!
   return config
 }
 

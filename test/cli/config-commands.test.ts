@@ -23,7 +23,7 @@ describe('configuration from the command line: init --store, sites, config membe
   })
 
   test('init --store writes the store URL; a store of an unknown kind is one clear line', async () => {
-    assertOneLineError(await cli(['init', '--origin', 'http://auth.acme.localhost:4000', '--store', 'mysql://db']), /--store .*not one of/)
+    assertOneLineError(await cli(['init', '--origin', 'http://auth.acme.localhost:4000', '--store', 'mysql://db']), /--store: .*not one of/)
     const r = await cli(['init', '--origin', 'http://auth.acme.localhost:4000', '--parent-domain', 'acme.localhost', '--store', 'redis://127.0.0.1:6379/3'])
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /sites add/, 'it says what to do next')

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createHub } from '../../hub/create-hub.js'
 import { serveHub } from '../../hub/serve.js'
 import { readConfig } from '../../config/config-file.js'
+import { describeStore } from '../../config/open-store.js'
 import { loadKeyRing } from '../../keys/key-ring.js'
 import { watchKeyRing } from '../../keys/watch.js'
 import { loadConfig, openLiveStore, openUsers } from '../context.js'
@@ -36,7 +37,7 @@ export async function serveCommand(options: { config: string; port?: string; hos
   const port = options.port !== undefined ? Number(options.port) : config.listen.port
   const host = options.host ?? config.listen.host
   const server = await serveHub(hub, { port, host, ...(tls ? { tls } : {}) })
-  console.log(`shared-session hub: ${hub.origin} (listening on ${host}:${port}${tls ? ' over https' : ''}, store ${config.store})`)
+  console.log(`shared-session hub: ${hub.origin} (listening on ${host}:${port}${tls ? ' over https' : ''}, store ${describeStore(config.store)})`)
   console.log(`  JWKS          ${hub.origin}/.well-known/jwks.json`)
   console.log(`  forward-auth  ${hub.origin}/forward-auth`)
   const stop = () => {
