@@ -27,8 +27,10 @@ export interface OidcOptions {
    * The private JWK of the hub's current signing key (`keys.signingKeys[0]`
    * of the configuration): ID and logout tokens are signed with it and
    * verify against the hub's `/.well-known/jwks.json`. EdDSA or ES256.
+   * Or the whole `keys.signingKeys` list: the one the ring signs with is
+   * taken (during a rotation's overlap that is not the first).
    */
-  signingKey: SigningJwk
+  signingKey: SigningJwk | SigningJwk[]
   /** Where grants, codes and tokens live. Default: memory (one hub instance; lost on restart). */
   storage?: OidcStorage
   /** Back-channel logout delivery. Default 3 tries, 2.5 s each, backoff from 0.5 s. */
@@ -66,7 +68,8 @@ export interface ResolvedOidcOptions {
  */
 export function resolveOidcOptions(options: OidcOptions, ring: KeyRing): ResolvedOidcOptions {
   if (typeof options !== 'object' || options === null) throw invalid('oidc must be an object such as { clients, signingKey }', 'oidc')
-  const key = options.signingKey
+  const given = options.signingKey
+  const key = Array.isArray(given) ? (given.find((k) => k?.kid === ring.signer.kid) ?? given[0]) : given
   if (typeof key !== 'object' || key === null) throw invalid('oidc.signingKey is required: the private JWK of keys.signingKeys[0]', 'oidc.signingKey')
   if (key.kid !== ring.signer.kid) throw invalid(`oidc.signingKey must be the hub's current signing key "${ring.signer.kid}", got "${key.kid}"`, 'oidc.signingKey')
   if (key.alg === 'HS256') throw invalid('OpenID Connect needs an asymmetric signing key (EdDSA or ES256): apps verify ID tokens with the public JWKS; rotate with `shared-session keys rotate --alg EdDSA`', 'oidc.signingKey')

@@ -194,6 +194,13 @@ export function createOidc(hub: HubContext, options: OidcOptions): OidcMount {
   })
 
   const callback = provider.callback()
+  let warned = false
+  const checkSigner = () => {
+    // The ring can rotate in place (keys rotate + watchKeyRing); the provider's keys are fixed at start-up.
+    if (warned || hub.ring.signer.kid === signingKey.kid) return
+    warned = true
+    hub.log(`shared-session: oidc: the hub now signs with "${hub.ring.signer.kid}" but ID tokens are still signed with "${signingKey.kid}" (still in the JWKS); restart the hub to switch`)
+  }
   const guard = createTokenGuard(hub.now)
   return {
     provider,
@@ -203,6 +210,7 @@ export function createOidc(hub: HubContext, options: OidcOptions): OidcMount {
       return path === `${base}/.well-known/openid-configuration` || path.startsWith(`${base}${OIDC_PREFIX}/`)
     },
     async fetch(request, info) {
+      checkSigner()
       const body = request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text()
       const buffered: RequestWithBody = { method: request.method, url: request.url, headers: request.headers, text: async () => body }
       const isToken = new URL(request.url).pathname === `${base}${OIDC_PREFIX}/token` && request.method === 'POST'

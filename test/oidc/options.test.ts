@@ -37,6 +37,15 @@ test('the signing key must be the hub signer, asymmetric, private, and match the
   await assert.rejects(build((k) => ({ signingKey: k.signingKeys[0], clients: [] }), hs), refused(/asymmetric signing key/))
 })
 
+test('given the whole signingKeys list, the key the ring signs with is taken, also when it is not the first (rotation overlap)', async () => {
+  const keys = await generateKeysConfig()
+  const next = { ...(await generateSigningKey('EdDSA')), activeFrom: new Date(Date.now() + 3_600_000).toISOString() }
+  const rotating = { ...keys, signingKeys: [next, ...keys.signingKeys] }
+  const hub = await build((k) => ({ signingKey: k.signingKeys, clients: [CLIENT] }), rotating)
+  assert.equal(hub.oidc!.options.signingKey.kid, keys.signingKeys[0]!.kid)
+  assert.equal(hub.context.ring.signer.kid, keys.signingKeys[0]!.kid)
+})
+
 test('clients are validated at start-up with messages that say what to change', async () => {
   const cases: [Partial<OidcClient> & Record<string, unknown>, RegExp][] = [
     [{ clientId: '' }, /clientId must be/],

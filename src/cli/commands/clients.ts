@@ -80,7 +80,8 @@ export async function clientsCommand(action: 'add' | 'list' | 'remove', clientId
  * The hub's `oidc` option for `shared-session serve`: clients from the
  * table the CLI writes (read on every lookup, so `clients add` needs no
  * restart), grants and tokens in `oidc.sqlite` beside the user directory.
- * Off (empty) when the signing key is HS256: apps could not verify ID tokens.
+ * Off (empty) when a signing key is HS256: apps could not verify ID tokens.
+ * Keys rotated while it runs take effect for ID tokens at the next restart.
  *
  * @example
  * ```ts
@@ -88,8 +89,9 @@ export async function clientsCommand(action: 'add' | 'list' | 'remove', clientId
  * ```
  */
 export function oidcFromConfig(config: DeploymentConfig): { oidc?: OidcOptions } {
-  const signingKey = config.keys.signingKeys[0]
-  if (!signingKey || signingKey.alg === 'HS256') return {}
+  const signingKeys = config.keys.signingKeys
+  if (!signingKeys?.length || signingKeys.some((k) => k.alg === 'HS256')) return {}
   const path = clientsPath(config)
-  return { oidc: { signingKey, clients: openSqliteClients({ path }), storage: createSqliteOidcStorage({ path: path === ':memory:' ? ':memory:' : join(dirname(path), 'oidc.sqlite') }) } }
+  // All of them: the hub picks the one its key ring signs with (not the first during a rotation's overlap).
+  return { oidc: { signingKey: signingKeys, clients: openSqliteClients({ path }), storage: createSqliteOidcStorage({ path: path === ':memory:' ? ':memory:' : join(dirname(path), 'oidc.sqlite') }) } }
 }
