@@ -123,7 +123,8 @@ describe('cross-site sharing in Chromium', { concurrency: 2 }, () => {
 
       for (const alwaysReplace of [false, true]) {
         test(`4. alwaysReplace ${alwaysReplace ? 'on: a live session on shop-de is replaced' : 'off: shop-de keeps its own live session (a sign-in still reaches it)'}`, async () => {
-          const demo = { members: { 'shop-de': { alwaysReplace, bounce: 'never' as const } } }
+          // merge 'none': this test is about which session wins; carrying the loser's cart over is the bounce-tracking tests' subject.
+          const demo = { members: { 'shop-de': { alwaysReplace, bounce: 'never' as const, merge: 'none' as const } } }
           await scenario(
             world,
             async (t, p) => {
@@ -244,11 +245,13 @@ describe('cross-site sharing in Chromium', { concurrency: 2 }, () => {
           )
           assert.equal(t.events.length, before.events, 'no session was made or linked for the fetch')
 
+          // The form's CSRF token belonged to the session shop just forgot: the POST is refused, and still never bounces.
           const post = await navigationsDuring(p.page, () => addToCart(p.page, 'mug'))
-          assert.deepEqual(post.urls, [`${t.origin.shop}/cart`, `${t.origin.shop}/`], 'the cart POST and its redirect, no bounce')
+          assert.deepEqual(post.urls, [`${t.origin.shop}/cart`], 'the cart POST alone: no redirect, no bounce')
           assert.equal(t.bounces(), before.bounces, 'no bounce on the server either')
           assert.deepEqual(requests.filter((u) => u.startsWith(`${t.origin.hub}/pull`)), [], 'nothing went to the pull endpoint')
-          assert.deepEqual(await read(p.page), { site: 'shop', user: 'anonymous', cart: 'mug', via: 'new' }, 'the POST started a session of its own')
+          assert.equal(await p.page.getByTestId('cart').count(), 0, 'the refusal page, not a page with a cart')
+          assert.equal(t.events.length, before.events, 'the refused POST made or linked no session')
         })
       })
 
@@ -274,8 +277,10 @@ describe('cross-site sharing in Chromium', { concurrency: 2 }, () => {
             // Following a link to the other shop, and posting the cart form, stay bounded too.
             await p.page.goto(`${t.origin.shop}/`)
             await load('link to shop-de', () => clickAndLoad(p.page, p.page.getByRole('link', { name: 'shop-de.localhost' })), 'shop-de')
-            const urls = await load('cart POST', () => addToCart(p.page, 'teapot'), 'shop-de')
-            assert.deepEqual(pulls(urls, t.origin.hub), [], 'the POST does not bounce')
+            // With no cookie the cart form cannot pass its CSRF check: what counts is that it ends, unbounced.
+            const post = await navigationsDuring(p.page, () => addToCart(p.page, 'teapot'))
+            assert.deepEqual(pulls(post.urls, t.origin.hub), [], 'the POST does not bounce')
+            assert.ok(post.urls.length <= 2, `the POST and at most its redirect: ${post.urls.join(' → ')}`)
             assert.ok(p.blocked.some((line) => line.includes('ss')), `Chromium did refuse the cookies: ${p.why()}`)
             assert.deepEqual(await p.context.cookies(), [], 'no cookie was stored')
           },

@@ -147,7 +147,8 @@ export async function startDemoProcess(): Promise<DemoProcess> {
     child.stdout!.on('data', (chunk) => (out += chunk))
     child.stderr!.on('data', (chunk) => (out += chunk))
     const ready = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 20_000)
+      // tsx compiles the CLI at start: generous on a loaded machine.
+      const timer = setTimeout(() => resolve(false), 60_000)
       const check = () => {
         if (out.includes('Ctrl-C stops')) {
           clearTimeout(timer)
