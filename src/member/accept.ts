@@ -8,7 +8,7 @@ import { isWellFormedId } from '../sessions/ids.js'
 import { resolveLinkedSession } from '../sessions/resolve.js'
 import { fromRecord } from '../sessions/session.js'
 import { adoptSession } from './adopt.js'
-import { bindingOf, bounceReason, NO_COOKIES_FLAG, stateCookies, triedRecord } from './bounce.js'
+import { bindingOf, bounceReason, NO_COOKIES_FLAG, shortRecord, stateCookies, triedRecord } from './bounce.js'
 import type { MemberContext } from './options.js'
 import { HUB_SITE } from '../hub/options.js'
 import { clearSiteCookies } from '../sites/site-cookies.js'
@@ -52,19 +52,25 @@ export async function accept(ctx: MemberContext, request: RequestHead, url: URL)
   const used = pending.get(payload.bind!)!
   const cookies: string[] = []
   const target = payload.ref === null ? null : await ctx.store.getSession(payload.ref, ctx.now())
-  let heldAfter: string | undefined
+  let variants: { held?: string; live?: boolean }[] = [{}]
   if (!target) {
     // Clear only a cookie whose session is gone: a sync started by any page must not unlink a live one.
     const held = readCookie(request, ctx.cookies.session.name)
     if (held !== undefined && !(await resolveLinkedSession(ctx.store, ctx.site, held, ctx.now()))) {
       cookies.push(...clearSiteCookies(ctx.cookies))
-      heldAfter = ''
+      variants = [{}, { held: '' }, { live: false }, { held: '', live: false }]
     }
   } else {
-    cookies.push(...(await adoptSession(ctx, request, fromRecord(target), { via: 'pull', src: payload.src })).cookies)
+    const adopted = await adoptSession(ctx, request, fromRecord(target), { via: 'pull', src: payload.src })
+    cookies.push(...adopted.cookies)
+    // Right after linking, the return shows the new live companion; should the browser refuse the
+    // session cookie, that must not bounce again. Only for the return: a session cookie evicted
+    // minutes later is worth a pull.
+    if (adopted.outcome === 'linked' && ctx.cookies.live) cookies.push(shortRecord(ctx, [await bounceReason(ctx, request, { live: true })], ctx.timeout))
   }
-  const reasons = [await bounceReason(ctx, request)]
-  if (heldAfter !== undefined) reasons.push(await bounceReason(ctx, request, heldAfter))
+  // The record covers the next request as it may be: as seen, and with what this response sets or
+  // clears really there or gone, so a browser that refuses some of these writes still matches it.
+  const reasons = await Promise.all(variants.map((v) => bounceReason(ctx, request, v)))
   cookies.push(setCookie(used.spec, triedRecord(reasons), ctx.retryAfterSeconds))
   return redirect(nextHop(ctx, back, walk), { 'set-cookie': cookies }, 303)
 }

@@ -44,21 +44,24 @@ export async function shouldBounce(ctx: MemberContext, request: RequestHead, url
 
 /**
  * What credentials this request shows, as a short hash: the site's own
- * session cookie (present but dead, or absent) and, for a member on the
- * hub's parent domain, the session named by a valid hub token. Equal
- * reasons mean a new bounce could bring back nothing new. `heldAfter`
- * overrides the session cookie with what this response leaves in its place
- * (the accept endpoint clears a dead one), so the record matches the next request.
+ * session cookie (present but dead, or absent), whether its `live`
+ * companion is there without it (the session cookie was evicted: worth a
+ * pull), and, for a member on the hub's parent domain, the session a valid
+ * hub token names. Equal reasons mean a new bounce could bring back nothing
+ * new. `after` overrides what the request shows with what a response leaves
+ * in its place (the accept endpoint clears a dead cookie), so a record can
+ * match the next request whether or not the browser really dropped it.
  *
  * @example
  * ```ts
  * const reason = await bounceReason(ctx, request) // 'q3Z…' (22 characters)
  * ```
  */
-export async function bounceReason(ctx: MemberContext, request: RequestHead, heldAfter?: string): Promise<string> {
-  const held = heldAfter ?? readCookie(request, ctx.cookies.session.name) ?? ''
+export async function bounceReason(ctx: MemberContext, request: RequestHead, after: { held?: string; live?: boolean } = {}): Promise<string> {
+  const held = after.held ?? readCookie(request, ctx.cookies.session.name) ?? ''
+  const live = after.live ?? (ctx.cookies.live !== null && readCookie(request, ctx.cookies.live.name) !== undefined)
   const sid = (await tokenSessionId(ctx, request)) ?? ''
-  return createHash('sha256').update(`${held}|${sid}`).digest('base64url').slice(0, 22)
+  return createHash('sha256').update(`${held}|${live ? 1 : 0}|${sid}`).digest('base64url').slice(0, 22)
 }
 
 /**
@@ -143,6 +146,21 @@ export function stateCookies(ctx: MemberContext, request: RequestHead): StateCoo
   }
   // A name seen twice (one tossed by a sibling host) is no state at all.
   return [...seen].filter(([, values]) => values.length === 1).map(([name, [value]]) => ({ spec: stateSpec(ctx, name.slice(prefix.length)), value: value! }))
+}
+
+/**
+ * A `Set-Cookie` for a record of its own, for `seconds`: the accept endpoint
+ * uses it for what the request will look like right after its response
+ * (the `live` companion just set), which must match only the return to the
+ * page, not a visit minutes later whose session cookie was evicted.
+ *
+ * @example
+ * ```ts
+ * cookies.push(shortRecord(ctx, [reason], ctx.timeout))
+ * ```
+ */
+export function shortRecord(ctx: MemberContext, reasons: readonly string[], seconds: number): string {
+  return setCookie(stateSpec(ctx, randomBytes(6).toString('base64url')), triedRecord(reasons), seconds)
 }
 
 function stateSpec(ctx: MemberContext, key: string): CookieSpec {

@@ -2,7 +2,6 @@ import type { MiddlewareCore, MiddlewareResult, ResponseSink } from '../adapters
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import type { Emitter } from '../events/emitter.js'
 import { cookieCount, readCookie } from '../http/cookies.js'
-import { clearSiteCookies } from '../sites/site-cookies.js'
 import { isTopLevelNavigation, type RequestHead } from '../http/request-head.js'
 import { HUB_SITE } from '../hub/options.js'
 import { resolveLinkedSession } from '../sessions/resolve.js'
@@ -75,9 +74,8 @@ export function createMember(options: MemberOptions): Member {
       if (await shouldBounce(ctx, request, url)) {
         return { value: new MemberSession(ctx, request, null, null, sink), response: startPull(ctx, request, returnTarget(ctx, url)!) }
       }
-      if (held !== undefined || (ctx.cookies.live && readCookie(request, ctx.cookies.live.name) !== undefined)) {
-        for (const cookie of clearSiteCookies(ctx.cookies)) sink?.setCookie(cookie)
-      }
+      // A dead cookie is left as it is here: only the accept endpoint clears cookies, so what a page
+      // shows stays what the record of the last pull says (see shouldBounce), and no page loops.
       return { value: new MemberSession(ctx, request, null, null, sink) }
     },
   }
