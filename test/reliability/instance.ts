@@ -53,7 +53,7 @@ if (env('ROLE') === 'hub') {
     keys,
     store,
     bounce: 'never',
-    // A member on the hub's parent domain links the session named by the hub's token cookie.
+    // A member on the hub's parent domain reads the hub's token cookie (a reason to pull, never a session to adopt).
     ...(new URL(origins[site]!).hostname.endsWith('.acme.localhost') ? { token: { audience: 'acme.localhost' } } : {}),
     log,
   })

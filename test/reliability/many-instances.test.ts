@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { request as httpRequest } from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,6 +24,18 @@ import { startInstance, type Instance } from './processes.js'
 const ORIGINS = { hub: 'http://auth.acme.localhost:4000', forum: 'http://forum.acme.localhost:4001' }
 const HUB = { origin: ORIGINS.hub }
 const SESSIONS = 6
+
+/** A GET with exactly these headers (Node's fetch adds Sec-Fetch-Mode: cors to every request). */
+function navigate(url: string, headers: Record<string, string>): Promise<{ status: number; location: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers }, (res) => {
+      res.resume()
+      resolve({ status: res.statusCode ?? 0, location: res.headers.location })
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
 
 interface Visitor {
   /** The browser's cookies at the hub (session link and the parent-domain token). */
@@ -77,7 +90,7 @@ describe('many instances on one Redis', { timeout: 90_000 }, () => {
       const v: Visitor = { hub: new CookieJar(), forum: new CookieJar() }
       const login = await loginOverHttp({ ...HUB, url: at.url }, v.hub, { username: ALICE.username, password: ALICE.password })
       assert.equal(login.status, 303, `login at ${at.name}: ${login.status} ${await login.text()}`)
-      assert.ok(v.hub.get('__Host-ss') && v.hub.get('__Secure-ss-token'), `login set the hub cookie and the token: ${[...v.hub.cookies.keys()]}`)
+      assert.ok(v.hub.get('ss') && v.hub.get('ss-token'), `login set the hub cookie and the token: ${[...v.hub.cookies.keys()]}`)
 
       // The other hub knows the session: its home page and its forward-auth (which checks the session in the store).
       const home = await fetch(`${other.url}/`, { headers: { cookie: v.hub.header() } })
@@ -87,9 +100,22 @@ describe('many instances on one Redis', { timeout: 90_000 }, () => {
       assert.equal(auth.status, 200, `forward-auth at ${other.name}`)
       assert.equal(auth.headers.get('x-auth-user'), 'alice')
 
-      // Member 1 links the session from the parent-domain token; member 2 serves the same session from the store.
-      const token = `__Secure-ss-token=${v.hub.get('__Secure-ss-token')}`
-      const first = await fetch(`${member1.url}/`, { headers: { cookie: token } })
+      // Member 1 links the session by a pull through the other hub (the token only says "pull now"):
+      // page → hub /pull → accept → page, as a browser's top-level redirects; member 2 serves the same session from the store.
+      const nav = { accept: 'text/html', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'sec-fetch-site': 'none' }
+      const token = `ss-token=${v.hub.get('ss-token')}`
+      // (The instances run with bounce 'never': the sync endpoint starts the pull a bounce would.)
+      const bounce = await fetch(`${member1.url}/_session/sync?return=%2F`, { headers: { ...nav, cookie: token }, redirect: 'manual' })
+      assert.equal(bounce.status, 302, 'the forum starts a pull')
+      v.forum.take(bounce)
+      // Node's fetch always says Sec-Fetch-Mode: cors; the pull answers only navigations, so ask as a browser does.
+      const pulled = await navigate(`${other.url}${new URL(bounce.headers.get('location')!).pathname}${new URL(bounce.headers.get('location')!).search}`, { ...nav, cookie: v.hub.header() })
+      assert.equal(pulled.status, 302, `pull at ${other.name}`)
+      const accept = new URL(pulled.location!)
+      const back = await fetch(`${member2.url}${accept.pathname}${accept.search}`, { headers: { ...nav, cookie: `${v.forum.header()}; ${token}` }, redirect: 'manual' })
+      assert.equal(back.status, 303, `accept at member 2: ${back.status}`)
+      v.forum.take(back)
+      const first = await fetch(`${member1.url}/`, { headers: { cookie: v.forum.header() } })
       assert.equal(first.status, 200)
       v.forum.take(first)
       const one = (await first.json()) as { id: string; user: string; n: number }
