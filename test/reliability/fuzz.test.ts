@@ -191,7 +191,8 @@ describe('fuzz: every endpoint, bad input is never a 5xx, a throw or a changed s
           statuses[response.status] = (statuses[response.status] ?? 0) + 1
           const what = `${r.method} ${url.slice(0, 200)} → ${response.status}`
           assert.ok(response.status >= 200 && response.status < 500, what)
-          assert.deepEqual(d.logs.slice(logsBefore), [], `${what}: nothing unexpected logged`)
+          // Two cookies of one of our names are refused and logged with their code; anything else logged is a bug.
+          assert.deepEqual(d.logs.slice(logsBefore).filter((l) => !l.includes('ERR_COOKIE_DUPLICATE')), [], `${what}: nothing unexpected logged`)
           if (response.status >= 400) assert.deepEqual(await d.counts(), countsBefore, `${what}: a refusal writes nothing`)
           assert.deepEqual(await victimView(d, victim), victimBefore, `${what}: the victim's session is untouched`)
         }),
