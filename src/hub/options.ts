@@ -11,7 +11,6 @@ import { tokenCookieName } from '../tokens/cookie-name.js'
 import { isPublicSuffix, registrableDomain } from '../sites/registrable-domain.js'
 import { createTokenVerifier } from '../tokens/verifier.js'
 import { createRateLimiter, type RateLimit, type RateLimiter } from './rate-limit.js'
-import { createAttemptLimiter, type AttemptLimiter } from './attempt-limit.js'
 import { firstPartyCookie, marksCookiesSecure, siteCookies, type SiteCookies } from '../sites/site-cookies.js'
 import type { OidcOptions } from '../oidc/options.js'
 
@@ -51,9 +50,9 @@ export interface HubOptions {
   /** Path prefix when mounted inside another app, e.g. `/auth`. Default none. */
   basePath?: string
   /**
-   * Sign-in attempts allowed per account and per client address in a window
-   * (counted in the store: they hold across hub instances and under
-   * concurrency; default 10 per account and 30 per address per 15 minutes),
+   * Failed sign-ins allowed per account and per client address in a window
+   * (attempts in flight count as failures until they succeed; default 5 per
+   * account and 20 per address per 15 minutes, in each hub process's memory),
    * and anonymous sessions a pull may create per address (default 60 per minute).
    */
   rateLimit?: { perAccount?: RateLimit; perAddress?: RateLimit; anonymousPerAddress?: RateLimit }
@@ -102,8 +101,8 @@ export interface HubContext {
   csrfCookie: CookieSpec
   tokenCookie: CookieSpec | null
   tokenTtlSeconds: number
-  perAccount: AttemptLimiter
-  perAddress: AttemptLimiter
+  perAccount: RateLimiter
+  perAddress: RateLimiter
   perAddressAnonymous: RateLimiter
   trustProxy: boolean
   prefix: string
@@ -173,8 +172,8 @@ export function resolveHubOptions(options: HubOptions): HubContext {
     csrfCookie: firstPartyCookie(origin, 'ss-csrf', 'strict'),
     tokenCookie: parentDomain === undefined ? null : { name: tokenCookieName(secure), secure, sameSite: 'lax', domain: parentDomain },
     tokenTtlSeconds,
-    perAccount: createAttemptLimiter(options.store, options.rateLimit?.perAccount ?? { max: 10, windowMs: 15 * 60_000 }, now),
-    perAddress: createAttemptLimiter(options.store, options.rateLimit?.perAddress ?? { max: 30, windowMs: 15 * 60_000 }, now),
+    perAccount: createRateLimiter(options.rateLimit?.perAccount ?? { max: 5, windowMs: 15 * 60_000 }, now),
+    perAddress: createRateLimiter(options.rateLimit?.perAddress ?? { max: 20, windowMs: 15 * 60_000 }, now),
     perAddressAnonymous: createRateLimiter(options.rateLimit?.anonymousPerAddress ?? { max: 60, windowMs: 60_000 }, now),
     trustProxy: options.trustProxy ?? false,
     prefix,

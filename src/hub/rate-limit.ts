@@ -1,8 +1,8 @@
 /**
- * A fixed-window counter per key (an address, a client) in the memory of
- * one process: for bounds that need no store write, such as the anonymous
- * sessions a pull may create per address. Sign-ins use the store-backed
- * {@link AttemptLimiter} instead, which holds across instances.
+ * A fixed-window counter per key (an account, an address, a client) in the
+ * memory of one hub process. Sign-in attempts are counted before the slow
+ * hash and forgiven when they succeed, so concurrent guesses count while in
+ * flight. With several hub instances each counts on its own.
  *
  * @example
  * ```ts
@@ -18,6 +18,8 @@ export interface RateLimiter {
   fail(key: string): void
   /** Forget `key` (after a success). */
   reset(key: string): void
+  /** Take back one counted failure of `key` (an attempt counted in advance that succeeded). */
+  forgive(key: string): void
   /** Count one use of `key` and say whether it was within the limit (false: refused, not counted). */
   take(key: string): boolean
 }
@@ -60,6 +62,10 @@ export function createRateLimiter(limit: RateLimit, now: () => number = Date.now
     },
     reset(key) {
       windows.delete(key)
+    },
+    forgive(key) {
+      const w = current(key)
+      if (w && w.failures > 0) w.failures--
     },
     take(key) {
       if (this.blockedFor(key) > 0) return false

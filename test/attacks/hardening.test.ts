@@ -209,7 +209,7 @@ describe('3. never a loop, whatever subset of our cookies a browser holds', () =
   })
 })
 
-describe('4. the sign-in rate limit holds under concurrency and across hub instances', () => {
+describe('4. the sign-in rate limit holds under concurrency', () => {
   function countingUsers(): { users: UserDirectory; calls: () => number } {
     let calls = 0
     const alice: SessionUser = { sub: 'u-alice', username: 'alice' }
@@ -234,24 +234,26 @@ describe('4. the sign-in rate limit holds under concurrency and across hub insta
     return r.status
   }
 
-  for (const kind of ['memory', 'redis'] as const) {
-    test(`30 guesses at once, spread over two hub instances on one ${kind} store: at most the limit is evaluated, the right password among them gets 429 too`, async () => {
-      const { store, cleanup } = await STORE_FACTORIES[kind]()
-      try {
-        const ring = await testRing()
-        const counted = countingUsers()
-        const options = { keys: ring, store, users: counted.users, rateLimit: { perAccount: { max: 5, windowMs: 60_000 } } }
-        const hubs = [createHub({ origin: 'https://auth.acme.localhost:4000', ...options }), createHub({ origin: 'https://auth.acme.localhost:4000', ...options })]
-        const passwords = Array.from({ length: 30 }, (_, i) => (i === 29 ? 'wonderland' : `guess-${i}`))
-        const statuses = await Promise.all(passwords.map((p, i) => guess(hubs[i % 2]!, p, `10.0.${i}.1`)))
-        assert.equal(counted.calls(), 5, 'exactly the limit was evaluated')
-        assert.equal(statuses.filter((s) => s === 429).length, 25)
-        assert.equal(statuses.filter((s) => s === 303).length, passwords.slice(0, 5).includes('wonderland') ? 1 : 0)
-      } finally {
-        await cleanup()
-      }
-    })
-  }
+  test('30 guesses at once from 30 addresses: at most the limit is evaluated, the right password among the rest gets 429 too', async () => {
+    const { store, cleanup } = await STORE_FACTORIES.memory()
+    try {
+      const counted = countingUsers()
+      const hub = createHub({ origin: 'https://auth.acme.localhost:4000', keys: await testRing(), store, users: counted.users, rateLimit: { perAccount: { max: 5, windowMs: 60_000 } } })
+      const passwords = Array.from({ length: 30 }, (_, i) => (i === 29 ? 'wonderland' : `guess-${i}`))
+      const statuses = await Promise.all(passwords.map((p, i) => guess(hub, p, `10.0.${i}.1`)))
+      assert.equal(counted.calls(), 5, 'exactly the limit was evaluated')
+      assert.equal(statuses.filter((s) => s === 429).length, 25)
+      assert.equal(statuses.filter((s) => s === 303).length, 0)
+    } finally {
+      await cleanup()
+    }
+  })
+
+  test('a success is forgiven: a person who signs in often is never locked out', async () => {
+    const counted = countingUsers()
+    const hub = createHub({ origin: 'https://auth.acme.localhost:4000', keys: await testRing(), store: (await STORE_FACTORIES.memory()).store, users: counted.users, rateLimit: { perAccount: { max: 3, windowMs: 60_000 }, perAddress: { max: 3, windowMs: 60_000 } } })
+    for (let i = 0; i < 10; i++) assert.equal(await guess(hub, 'wonderland', '10.1.1.1'), 303, `sign-in ${i + 1}`)
+  })
 })
 
 describe('5. signing in as another user never carries the previous user\'s data', () => {

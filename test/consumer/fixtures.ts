@@ -11,7 +11,7 @@ export const FORUM = 'http://forum.acme.localhost:4001'
 /** The hub's parent domain, the token audience every subdomain member accepts. */
 export const AUDIENCE = 'acme.localhost'
 /** Token cookie name on a secure (`*.localhost`) origin. */
-export const TOKEN_COOKIE = '__Secure-ss-token'
+export const TOKEN_COOKIE = 'ss-token'
 
 /** A browser's top-level navigation (typing a URL, following a link). */
 export const NAVIGATE = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'sec-fetch-site': 'same-site', accept: 'text/html' }
