@@ -8,7 +8,7 @@ import { isWellFormedId } from '../sessions/ids.js'
 import { resolveLinkedSession } from '../sessions/resolve.js'
 import { fromRecord } from '../sessions/session.js'
 import { adoptSession } from './adopt.js'
-import { bindingOf, bounceReason, NO_COOKIES_FLAG, shortRecord, stateCookies, triedRecord } from './bounce.js'
+import { bindingOf, bounceReason, credentialsOf, NO_COOKIES_FLAG, shortRecord, stateCookies, triedRecord } from './bounce.js'
 import type { MemberContext } from './options.js'
 import { HUB_SITE } from '../hub/options.js'
 import { clearSiteCookies } from '../sites/site-cookies.js'
@@ -50,6 +50,7 @@ export async function accept(ctx: MemberContext, request: RequestHead, url: URL)
   }
   const payload = await redeem()
   const used = pending.get(payload.bind!)!
+  const shown = await credentialsOf(ctx, request)
   const cookies: string[] = []
   const target = payload.ref === null ? null : await ctx.store.getSession(payload.ref, ctx.now())
   let variants: { held?: string; live?: boolean }[] = [{}]
@@ -66,11 +67,11 @@ export async function accept(ctx: MemberContext, request: RequestHead, url: URL)
     // Right after linking, the return shows the new live companion; should the browser refuse the
     // session cookie, that must not bounce again. Only for the return: a session cookie evicted
     // minutes later is worth a pull.
-    if (adopted.outcome === 'linked' && ctx.cookies.live) cookies.push(shortRecord(ctx, [await bounceReason(ctx, request, { live: true })], ctx.timeout))
+    if (adopted.outcome === 'linked' && ctx.cookies.live) cookies.push(shortRecord(ctx, [bounceReason(shown, { live: true })], ctx.timeout))
   }
   // The record covers the next request as it may be: as seen, and with what this response sets or
   // clears really there or gone, so a browser that refuses some of these writes still matches it.
-  const reasons = await Promise.all(variants.map((v) => bounceReason(ctx, request, v)))
+  const reasons = variants.map((v) => bounceReason(shown, v))
   cookies.push(setCookie(used.spec, triedRecord(reasons), ctx.retryAfterSeconds))
   return redirect(nextHop(ctx, back, walk), { 'set-cookie': cookies }, 303)
 }

@@ -1,9 +1,7 @@
-import { readCookie } from '../http/cookies.js'
 import type { RequestHead } from '../http/request-head.js'
-import { hashCookieValue, isWellFormedId } from '../sessions/ids.js'
 import { linkSite } from '../sessions/link.js'
 import { patchSession } from '../sessions/patch.js'
-import type { GlobalSession } from '../sessions/session.js'
+import { fromRecord, type GlobalSession } from '../sessions/session.js'
 import { heldLinkKey, setSiteCookies } from '../sites/site-cookies.js'
 import type { MemberContext } from './options.js'
 
@@ -22,11 +20,8 @@ export type AdoptOutcome = 'linked' | 'kept' | 'same'
  * the `Set-Cookie` values to send when it linked, and fires
  * `session.replaced` (and `session.merged` when data was carried).
  *
- * Which session the site holds: a pull is a top-level navigation, which
- * carries the Lax session cookie whenever the browser has it, so only that
- * cookie counts (a lone `live` companion means the session cookie was
- * evicted). A push is a cross-site subresource request, which never carries
- * it: there the `live` companion tells.
+ * Which session the site holds: the session cookie; for a push, which never
+ * carries it, the `live` companion (see `heldLinkKey`).
  *
  * @example
  * ```ts
@@ -40,7 +35,7 @@ export async function adoptSession(
   how: { via: 'push' | 'pull'; src: string },
 ): Promise<{ cookies: string[]; outcome: AdoptOutcome }> {
   const now = ctx.now()
-  const key = how.via === 'push' ? heldLinkKey(ctx.cookies, request) : sessionCookieKey(ctx, request)
+  const key = heldLinkKey(ctx.cookies, request, { live: how.via === 'push' })
   const found = key === undefined ? null : await ctx.store.resolveLink(key, now)
   const current = found && found.link.site === ctx.site ? found : null
   if (current?.session.id === target.id) return { cookies: [], outcome: 'same' }
@@ -49,7 +44,7 @@ export async function adoptSession(
   // push: a push is only as trustworthy as the page that embedded it.
   const signIn = how.via === 'pull' && current !== null && current.session.user === null && target.user !== null
   if (current && !ctx.alwaysReplace && !signIn) return { cookies: [], outcome: 'kept' }
-  if (current && current.session.user === null) await mergeInto(ctx, current.session.data, target, how.src)
+  if (current && current.session.user === null) await mergeInto(ctx, { ...fromRecord(current.session).data }, target, how.src)
   if (current) await ctx.store.deleteLink(key!)
   const value = await linkSite(ctx.store, target, ctx.site, now, how.via)
   // A session the hub made for a pull lives only minutes until a site takes it: now one has.
@@ -59,14 +54,8 @@ export async function adoptSession(
   return { cookies: setSiteCookies(ctx.cookies, value, (target.absoluteExpiresAt - now) / 1000, { pushed: how.via === 'push' }), outcome: 'linked' }
 }
 
-function sessionCookieKey(ctx: MemberContext, request: RequestHead): string | undefined {
-  const value = readCookie(request, ctx.cookies.session.name)
-  return isWellFormedId(value) ? hashCookieValue(value) : undefined
-}
-
 /** Carry an anonymous session's data into the session this site adopts, as the `merge` option says. */
-async function mergeInto(ctx: MemberContext, anonymousJson: Record<string, string>, target: GlobalSession, src: string): Promise<void> {
-  const anonymous = parseData(anonymousJson)
+async function mergeInto(ctx: MemberContext, anonymous: Record<string, unknown>, target: GlobalSession, src: string): Promise<void> {
   if (Object.keys(anonymous).length === 0) return
   const adopted = { ...target.data }
   const changes = ctx.merge(anonymous, adopted)
@@ -77,10 +66,4 @@ async function mergeInto(ctx: MemberContext, anonymousJson: Record<string, strin
     else Object.defineProperty(target.data, k, { value: v, enumerable: true, writable: true, configurable: true })
   }
   ctx.events.emit('session.merged', { site: ctx.site, src, sessionId: target.id, anonymous, adopted, changes })
-}
-
-function parseData(json: Record<string, string>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(json)) Object.defineProperty(out, k, { value: JSON.parse(v), enumerable: true, writable: true, configurable: true })
-  return out
 }

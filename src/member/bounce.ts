@@ -38,30 +38,60 @@ export async function shouldBounce(ctx: MemberContext, request: RequestHead, url
   if (returnTarget(ctx, url) === null) return false
   // Navigating within this site with no cookie at all: what we set earlier was dropped, cookies are off.
   if (request.headers.get('sec-fetch-site') === 'same-origin' && !request.headers.get('cookie')) return false
-  const reason = await bounceReason(ctx, request)
+  const reason = bounceReason(await credentialsOf(ctx, request))
   return !stateCookies(ctx, request).some((c) => c.value.startsWith('t.') && c.value.slice(2).split('.').includes(reason))
 }
 
 /**
- * What credentials this request shows, as a short hash: the site's own
- * session cookie (present but dead, or absent), whether its `live`
- * companion is there without it (the session cookie was evicted: worth a
- * pull), and, for a member on the hub's parent domain, the session a valid
- * hub token names. Equal reasons mean a new bounce could bring back nothing
- * new. `after` overrides what the request shows with what a response leaves
- * in its place (the accept endpoint clears a dead cookie), so a record can
- * match the next request whether or not the browser really dropped it.
+ * What credentials a request shows, read once: the site's own session
+ * cookie (present but dead, or absent), whether its `live` companion is
+ * there, and, for a member on the hub's parent domain, the session a valid
+ * hub token names (a token check and a store read, so only on bounces and
+ * pull answers, never on the hot path).
  *
  * @example
  * ```ts
- * const reason = await bounceReason(ctx, request) // 'q3Z…' (22 characters)
+ * const shown: Credentials = { held: '', live: true, sid: '' }
  * ```
  */
-export async function bounceReason(ctx: MemberContext, request: RequestHead, after: { held?: string; live?: boolean } = {}): Promise<string> {
-  const held = after.held ?? readCookie(request, ctx.cookies.session.name) ?? ''
-  const live = after.live ?? (ctx.cookies.live !== null && readCookie(request, ctx.cookies.live.name) !== undefined)
-  const sid = (await tokenSessionId(ctx, request)) ?? ''
-  return createHash('sha256').update(`${held}|${live ? 1 : 0}|${sid}`).digest('base64url').slice(0, 22)
+export interface Credentials {
+  held: string
+  live: boolean
+  sid: string
+}
+
+/**
+ * Read the {@link Credentials} of a request.
+ *
+ * @example
+ * ```ts
+ * const reason = bounceReason(await credentialsOf(ctx, request))
+ * ```
+ */
+export async function credentialsOf(ctx: MemberContext, request: RequestHead): Promise<Credentials> {
+  return {
+    held: readCookie(request, ctx.cookies.session.name) ?? '',
+    live: ctx.cookies.live !== null && readCookie(request, ctx.cookies.live.name) !== undefined,
+    sid: (await tokenSessionId(ctx, request)) ?? '',
+  }
+}
+
+/**
+ * The credentials as a short hash: equal reasons mean a new bounce could
+ * bring back nothing new. A lone `live` companion counts (the session
+ * cookie was evicted: worth a pull). `after` overrides what the request
+ * showed with what a response leaves in its place (the accept endpoint
+ * clears a dead cookie, or sets a new `live`), so a record can match the
+ * next request whether or not the browser really took the change.
+ *
+ * @example
+ * ```ts
+ * bounceReason(shown, { held: '' }) // 'q3Z…' (22 characters)
+ * ```
+ */
+export function bounceReason(shown: Credentials, after: Partial<Pick<Credentials, 'held' | 'live'>> = {}): string {
+  const { held, live } = { ...shown, ...after }
+  return createHash('sha256').update(`${held}|${live ? 1 : 0}|${shown.sid}`).digest('base64url').slice(0, 22)
 }
 
 /**

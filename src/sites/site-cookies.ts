@@ -110,16 +110,20 @@ export function clearSiteCookies(cookies: SiteCookies): string[] {
 
 /**
  * The store key of this site's link as the request shows it: from the
- * session cookie when it was sent, else from the `live` companion.
+ * session cookie when it was sent; else, with `live`, from the `live`
+ * companion (for a push: a cross-site subresource request never carries the
+ * Lax session cookie, only the companion). A top-level navigation carries
+ * the session cookie whenever the browser has it, so there a lone companion
+ * means the cookie was evicted and names nothing.
  *
  * @example
  * ```ts
- * const key = heldLinkKey(cookies, request) // then store.resolveLink(key, now)
+ * const key = heldLinkKey(cookies, request, { live: true }) // then store.resolveLink(key, now)
  * ```
  */
-export function heldLinkKey(cookies: SiteCookies, request: RequestHead): string | undefined {
+export function heldLinkKey(cookies: SiteCookies, request: RequestHead, options: { live: boolean }): string | undefined {
   const value = readCookie(request, cookies.session.name)
   if (isWellFormedId(value)) return hashCookieValue(value)
-  const live = cookies.live ? readCookie(request, cookies.live.name) : undefined
+  const live = options.live && cookies.live ? readCookie(request, cookies.live.name) : undefined
   return isWellFormedId(live) ? live : undefined
 }
