@@ -2,7 +2,7 @@ import type { MiddlewareCore, MiddlewareResult } from '../adapters/middleware.js
 import { SharedSessionError, isSharedSessionError } from '../errors/shared-session-error.js'
 import { cookieCount, readCookie, setCookie, type CookieSpec } from '../http/cookies.js'
 import { marksCookiesSecure } from '../sites/site-cookies.js'
-import { json, redirect } from '../http/respond.js'
+import { errorResponse, json, redirect } from '../http/respond.js'
 import { isTopLevelNavigation, type RequestHead } from '../http/request-head.js'
 import type { VerificationKeys } from '../keys/verification-keys.js'
 import { parseOrigin } from '../sites/config.js'
@@ -11,6 +11,11 @@ import { assertNotRevoked, type RevocationCheck } from '../tokens/revocation.js'
 import { createTokenVerifier } from '../tokens/verifier.js'
 import { tokenCookieName } from '../tokens/cookie-name.js'
 import { createJwksClient, type JwksClient } from './jwks-client.js'
+import { tokenStanding } from '../confirm/binding.js'
+import { confirmCookies } from '../confirm/cookies.js'
+import { finishConfirmation } from '../confirm/finish.js'
+import { startConfirmation } from '../confirm/start.js'
+import { verifyConfirmation } from '../confirm/verify.js'
 
 /**
  * What the token consumer hands the app: the verified claims and the app's
@@ -54,6 +59,16 @@ export interface TokenConsumerOptions<U> {
   now?: () => number
   /** Where operational messages go (a refused duplicate cookie). Default console.error. */
   log?: (message: string) => void
+  /**
+   * Confirm a token with the hub before trusting it in a browser (default
+   * true): any host under the parent domain can set the token cookie, so
+   * the first time a browser shows a token's session this app sends it
+   * through the hub's `/confirm` once and records the answer in a host-only
+   * cookie. `false` trusts every host under the parent domain.
+   */
+  confirm?: boolean
+  /** The path of this app's confirmation callback. Default `/_session/confirm`. */
+  confirmPath?: string
 }
 
 /**
@@ -88,35 +103,75 @@ export function createTokenConsumer<U = LoginClaims>(options: TokenConsumerOptio
   const anonymous: TokenAuth<U> = Object.freeze({ claims: null, user: null })
 
   const verifyWith = createTokenVerifier(verifyOptions)
-  const verify = async (token: string): Promise<LoginClaims> => {
-    if (!isJwksClient(keys)) return verifyWith(keys, token, now())
+  // Keys from the hub's JWKS are refetched once for a kid not seen yet (a rotation).
+  const withKeys = async <T>(use: (keys: VerificationKeys) => Promise<T>): Promise<T> => {
+    if (!isJwksClient(keys)) return use(keys)
     try {
-      return await verifyWith(await keys.keys(), token, now())
+      return await use(await keys.keys())
     } catch (err) {
       if (!isSharedSessionError(err, 'ERR_TOKEN_KEY_UNKNOWN')) throw err
-      return verifyWith(await keys.refresh(), token, now())
+      return use(await keys.refresh())
     }
+  }
+  const verify = (token: string): Promise<LoginClaims> => withKeys((k) => verifyWith(k, token, now()))
+  const confirming = options.confirm ?? true
+  const confirmPath = options.confirmPath ?? '/_session/confirm'
+  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(confirmPath)) {
+    throw new SharedSessionError('ERR_CONFIG_INVALID', `confirmPath must be a path such as "/_session/confirm", got ${JSON.stringify(confirmPath)}`, { detail: 'confirmPath' })
+  }
+  const confirmNames = confirmCookies(marksCookiesSecure(hub))
+  const log = options.log ?? console.error
+  /** The verified claims of the request's token cookie, or null (none, two, or not valid). */
+  const tokenClaims = async (request: RequestHead): Promise<LoginClaims | null> => {
+    const token = readCookie(request, cookieName)
+    return token ? verify(token).catch(() => null) : null
   }
 
   return {
     property: options.property ?? 'auth',
     origin,
     async handle(request: RequestHead): Promise<MiddlewareResult<TokenAuth<U>>> {
+      if (confirming && new URL(request.url).pathname === confirmPath) {
+        try {
+          const response = await finishConfirmation(request, {
+            cookies: confirmNames,
+            tokenSid: (await tokenClaims(request))?.sid ?? null,
+            verify: (jwt, state) => withKeys((k) => verifyConfirmation(k, jwt, { issuer: verifyOptions.issuer, audience: origin, nonce: state, now: now() })),
+          })
+          return { value: anonymous, response }
+        } catch (err) {
+          return { value: anonymous, response: errorResponse(err, log, request) }
+        }
+      }
       const token = readCookie(request, cookieName)
       // Two token cookies (one tossed by a sibling host under the parent domain) are no credential:
       // the browser's order decides nothing here.
-      if (!token && cookieCount(request, cookieName) > 1) (options.log ?? console.error)(`shared-session: ERR_COOKIE_DUPLICATE: two ${cookieName} cookies in one request; neither is used`)
+      if (!token && cookieCount(request, cookieName) > 1) log(`shared-session: ERR_COOKIE_DUPLICATE: two ${cookieName} cookies in one request; neither is used`)
       let expired = false
+      let unconfirmed = false
       if (token) {
         try {
           const claims = await verify(token)
           if (options.revocation) await assertNotRevoked(claims, options.revocation, now())
-          return { value: { claims, user: await findOrCreate(claims) } }
+          const standing = confirming ? tokenStanding(request, confirmNames, claims.sid) : 'confirmed'
+          if (standing === 'confirmed') return { value: { claims, user: await findOrCreate(claims) } }
+          // Not vouched for by the hub in this browser: ask once; a token the hub refused is no login.
+          unconfirmed = standing === 'unconfirmed'
         } catch (err) {
           // Bad input is "not signed in"; a hub or store that is down is not.
           if (!isSharedSessionError(err) || err.status >= 500) throw err
           expired = err.code === 'ERR_TOKEN_EXPIRED'
         }
+      }
+      if (unconfirmed) {
+        // Never a loop: one round trip at a time (its state cookie is the marker), and its answer is
+        // recorded for this very token, so the same token never asks again.
+        if (isTopLevelNavigation(request, { crawlers: true }) && cookieCount(request, confirmNames.state.name) === 0) {
+          const url = new URL(request.url)
+          return { value: anonymous, response: startConfirmation({ hubBase, origin, callbackPath: confirmPath, back: url.pathname + url.search, cookies: confirmNames }) }
+        }
+        if (requireLogin) return { value: anonymous, response: json({ error: 'ERR_TOKEN_UNCONFIRMED' }, 401, { 'cache-control': 'no-store' }) }
+        return { value: anonymous }
       }
       if (!requireLogin && !expired) return { value: anonymous }
       // Never a loop: a browser that comes back from the hub still without an

@@ -67,6 +67,12 @@ export const ERROR_STATUS = {
   ERR_COOKIE_DUPLICATE: 400,
   /** A write from a request that could not carry the site's session cookie (a cross-site POST, a subresource). */
   ERR_CROSS_SITE_REQUEST: 403,
+  /** A valid parent-domain token the hub has not vouched for in this browser (a token-only app confirms it first). */
+  ERR_TOKEN_UNCONFIRMED: 401,
+  /** A confirmation callback without this browser's state cookie (another browser's link, or cookies off). */
+  ERR_CONFIRMATION_STATE: 400,
+  /** A confirmation that does not verify, is for another app or another browser, or has expired. */
+  ERR_CONFIRMATION_INVALID: 400,
 
   // A consumer cannot fetch the hub's JWKS (hub down or unreachable).
   ERR_JWKS_UNAVAILABLE: 503,

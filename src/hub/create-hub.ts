@@ -2,6 +2,7 @@ import type { ConnectionInfo } from '../adapters/node/listener.js'
 import { isSharedSessionError } from '../errors/shared-session-error.js'
 import { errorResponse, html, json } from '../http/respond.js'
 import { escapeHtml } from '../lib/html.js'
+import { confirm } from './confirm.js'
 import { forwardAuth } from './forward-auth.js'
 import { describeHub } from './describe.js'
 import { home } from './home.js'
@@ -48,6 +49,7 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/logout': { POST: (ctx, r) => logout(ctx, r, { everywhere: false }) },
   '/logout/everywhere': { POST: (ctx, r) => logout(ctx, r, { everywhere: true }) },
   '/refresh': { GET: refresh },
+  '/confirm': { GET: confirm },
   '/pull': { GET: pull },
   '/forward-auth': { GET: forwardAuth, HEAD: forwardAuth, POST: forwardAuth },
   '/.well-known/jwks.json': { GET: (ctx) => json(ctx.ring.jwks, 200, { 'cache-control': 'public, max-age=300' }) },

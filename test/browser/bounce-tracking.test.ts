@@ -46,6 +46,8 @@ async function nothingLostToThePurge(engine: Engine, t: TestContext): Promise<vo
     await p.tab.goto(`data:text/html,<a href="${demo.origin.shop}/">Acme shop</a>`)
     await clickAndLoad(p.tab, 'a')
     const bounced = Date.now()
+    // The link's navigation ends on shop after one bounce; wait for its page rather than read a document in between.
+    await waitUntil(async () => (await read(p.tab)).site === 'shop', `the shop's page after the bounce (now at ${await p.tab.url().catch(() => '?')})`)
     assert.ok((await hubCookies()).length > 0, 'the bounce left the hub a session cookie (else nothing could be deleted)')
     assert.deepEqual(await read(p.tab), { site: 'shop', user: 'anonymous', cart: '', via: 'pull' }, 'on the first visit: one bounce through the hub')
     await addToCart(p.tab, 'teapot')

@@ -21,7 +21,8 @@ import { createTokenConsumer } from '../../src/consumer/token-consumer.js'
 import { SharedSessionError } from '../../src/errors/shared-session-error.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
 import { CookieJar, loginOverHttp } from '../helpers/http.js'
-import { AUDIENCE, FETCH, FORUM, NAVIGATE, TOKEN_COOKIE, closedPort } from './fixtures.js'
+import { AUDIENCE, BOUND_COOKIE, FETCH, FORUM, NAVIGATE, TOKEN_COOKIE, closedPort, payloadOf } from './fixtures.js'
+import { sidDigest } from '../../src/confirm/cookies.js'
 
 type Core = MiddlewareCore<unknown>
 
@@ -195,8 +196,9 @@ function captureErrors(t: TestContext): () => string {
   return () => errors.mock.calls.map((call) => call.arguments.join(' ')).join('\n')
 }
 
+/** The cookies of a browser holding `token`, already confirmed with the hub (its binding cookie names the token's session). */
 function cookie(token: string): Record<string, string> {
-  return { cookie: `theme=dark; ${TOKEN_COOKIE}=${token}` }
+  return { cookie: `theme=dark; ${TOKEN_COOKIE}=${token}; ${BOUND_COOKIE}=${sidDigest(payloadOf(token).sid as string)}.-` }
 }
 
 const refreshFor = (path: string): string => `${hub.origin}/refresh?return=${encodeURIComponent(FORUM + path)}`

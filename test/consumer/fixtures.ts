@@ -5,6 +5,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { LoginClaims } from '../../src/tokens/claims.js'
 import type { RequestHead } from '../../src/http/request-head.js'
+import { sidDigest } from '../../src/confirm/cookies.js'
 
 /** The member app's public origin (never listened on: requests are handed to the core). */
 export const FORUM = 'http://forum.acme.localhost:4001'
@@ -18,11 +19,32 @@ export const NAVIGATE = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'docum
 /** A page's `fetch()` to its own API. */
 export const FETCH = { 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty', 'sec-fetch-site': 'same-origin', accept: 'application/json' }
 
-/** A request head for the core: `path` on {@link FORUM}, the token (if any) as the cookie a browser sends. */
-export function requestHead(path: string, headers: Record<string, string>, token?: string, method = 'GET'): RequestHead {
+/** The binding cookie on {@link FORUM} (plain http) of a browser whose token the hub has confirmed. */
+export const BOUND_COOKIE = 'ss-bound'
+
+/**
+ * A request head for the core: `path` on {@link FORUM}, the token (if any)
+ * as the cookie a browser sends. Unless `bound` is false, the browser has
+ * also confirmed that token with the hub (its binding cookie names the
+ * token's session), as every browser has after its first visit.
+ */
+export function requestHead(path: string, headers: Record<string, string>, token?: string, method = 'GET', bound = true): RequestHead {
   const all = new Headers(headers)
-  if (token !== undefined) all.set('cookie', `theme=dark; ${TOKEN_COOKIE}=${token}`)
+  if (token !== undefined) {
+    const sid = sidOf(token)
+    const binding = bound && sid !== undefined ? `; ${BOUND_COOKIE}=${sidDigest(sid)}.-` : ''
+    all.set('cookie', `theme=dark; ${TOKEN_COOKIE}=${token}${binding}`)
+  }
   return { method, url: FORUM + path, headers: all }
+}
+
+function sidOf(token: string): string | undefined {
+  try {
+    const sid = payloadOf(token).sid
+    return typeof sid === 'string' ? sid : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** The app's own user record. */

@@ -89,7 +89,8 @@ export async function clickAndLoad(tab: Tab, selector: string): Promise<void> {
   await tab.evaluate(`(window.__ssOldDocument = true)`)
   await tab.click(selector)
   await waitUntil(
-    () => tab.evaluate<boolean>(`window.__ssOldDocument !== true && document.readyState === 'complete'`),
+    // Not the initial about:blank a browser may show while it swaps processes for a cross-site navigation.
+    () => tab.evaluate<boolean>(`window.__ssOldDocument !== true && document.readyState === 'complete' && location.href !== 'about:blank'`),
     `a new document after clicking ${selector} (now at ${await tab.url().catch(() => '?')})`,
   )
 }

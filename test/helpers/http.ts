@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 /**
  * A minimal cookie jar for HTTP-level tests: name → value, honouring
  * deletions (Max-Age=0). Domains are ignored: each test keeps one jar per
@@ -72,3 +73,29 @@ export async function logoutOverHttp(hub: { url: string; origin: string }, jar: 
   })
   return response
 }
+
+/**
+ * A GET over node:http, answered as a Fetch `Response` (redirects not
+ * followed). Node's own fetch always sends `Sec-Fetch-Mode: cors`, so a
+ * browser's top-level navigation can only be imitated this way.
+ */
+export function httpGet(url: string, headers: Record<string, string> = {}): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'GET', headers }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (chunk: Buffer) => chunks.push(chunk))
+      res.on('end', () => {
+        const out = new Headers()
+        for (const [name, value] of Object.entries(res.headers)) for (const v of [value ?? []].flat()) out.append(name, v)
+        const status = res.statusCode ?? 0
+        resolve(new Response([101, 204, 205, 304].includes(status) ? null : Buffer.concat(chunks), { status, headers: out }))
+      })
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+/** The headers of a browser's top-level navigation. */
+export const NAVIGATION_HEADERS: Readonly<Record<string, string>> = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', accept: 'text/html' }

@@ -1,0 +1,220 @@
+// Token confirmation (issue 9, finding 1): any host under the parent domain
+// can set the token cookie, so a token-only app trusts a token only after
+// the hub, answering from its own host-only cookie, has vouched for that
+// token's session in this browser. A "browser" here is three cookie jars
+// (the hub's host, the forum's host, the parent domain) walked through the
+// consumer core and the real hub over HTTP.
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { sidDigest } from '../../src/confirm/cookies.js'
+import { signConfirmation } from '../../src/confirm/sign.js'
+import { verifyConfirmation } from '../../src/confirm/verify.js'
+import { createJwksClient } from '../../src/consumer/jwks-client.js'
+import { createTokenConsumer, type TokenAuth, type TokenConsumerOptions } from '../../src/consumer/token-consumer.js'
+import type { LoginClaims } from '../../src/tokens/claims.js'
+import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
+import { CookieJar, NAVIGATION_HEADERS, httpGet, loginOverHttp } from '../helpers/http.js'
+import { rejectsWith } from '../helpers/keys.js'
+import { AUDIENCE, BOUND_COOKIE, FETCH, FORUM, NAVIGATE, TOKEN_COOKIE, payloadOf } from './fixtures.js'
+
+const MALLORY = { username: 'mallory', password: 'not-a-real-one' }
+let hub: TestHub
+
+before(async () => {
+  hub = await startTestHub({ sites: [{ name: 'forum', origin: FORUM, member: false }] })
+  await hub.users.add(MALLORY)
+  consumer = consumerWith()
+})
+after(() => hub.close())
+
+/** One browser: host-only cookies of the hub and of the forum, and the parent domain's (the token). */
+class Browser {
+  readonly hub = new CookieJar()
+  readonly forum = new CookieJar()
+  readonly parent = new CookieJar()
+
+  take(host: CookieJar, response: Response): void {
+    for (const line of response.headers.getSetCookie()) {
+      const into = /;\s*domain=/i.test(line) ? this.parent : host
+      into.take(new Response(null, { headers: [['set-cookie', line]] }))
+    }
+  }
+
+  cookie(host: CookieJar): string {
+    return [host.header(), this.parent.header()].filter(Boolean).join('; ')
+  }
+}
+
+/** Where a walk of navigations ended: a forum page the app served (with who it saw), or an answer. */
+interface Landing {
+  at: string
+  status: number
+  auth?: TokenAuth<LoginClaims>
+  body?: string
+  hops: string[]
+}
+
+const consumerWith = (options: Partial<TokenConsumerOptions<LoginClaims>> = {}) =>
+  createTokenConsumer<LoginClaims>({ hub: hub.origin, origin: FORUM, audience: AUDIENCE, keys: createJwksClient({ url: `${hub.url}/.well-known/jwks.json` }), log: () => {}, ...options })
+let consumer: ReturnType<typeof consumerWith>
+
+/** Navigate as a browser does, following redirects between the forum (the consumer core) and the hub (over HTTP). */
+async function navigate(browser: Browser, start: string, core?: ReturnType<typeof consumerWith>): Promise<Landing> {
+  core ??= consumer
+  const hops: string[] = []
+  let url = start
+  for (let i = 0; i < 10; i++) {
+    hops.push(url)
+    let response: Response | undefined
+    if (url.startsWith(FORUM)) {
+      const result = await core.handle({ method: 'GET', url, headers: new Headers({ ...NAVIGATE, cookie: browser.cookie(browser.forum) }) })
+      if (!result.response) return { at: url, status: 200, auth: result.value, hops }
+      response = result.response
+      browser.take(browser.forum, response)
+    } else {
+      const target = new URL(url)
+      assert.equal(target.origin, hub.origin, `only the forum and the hub are visited, not ${url}`)
+      response = await httpGet(`${hub.url}${target.pathname}${target.search}`, { ...NAVIGATION_HEADERS, cookie: browser.cookie(browser.hub) })
+      browser.take(browser.hub, response)
+    }
+    const location = response.headers.get('location')
+    if (response.status < 300 || response.status >= 400 || !location) return { at: url, status: response.status, body: await response.text(), hops }
+    url = new URL(location, url).href
+  }
+  throw new Error(`more than 10 redirects: ${hops.join(' → ')}`)
+}
+
+async function signedIn(user: { username: string; password: string }): Promise<Browser> {
+  const browser = new Browser()
+  const jar = new CookieJar()
+  assert.equal((await loginOverHttp(hub, jar, user)).status, 303)
+  for (const [name, value] of jar.cookies) (name === TOKEN_COOKIE ? browser.parent : browser.hub).cookies.set(name, value)
+  return browser
+}
+
+const sidOf = (token: string) => payloadOf(token).sid as string
+
+describe('token confirmation: a token-only app trusts a token only once the hub vouched for it in this browser', () => {
+  it("a sibling host tosses mallory's token into a fresh browser: the forum never sees mallory, and the visitor is sent to sign in", async () => {
+    const mallorysToken = (await signedIn(MALLORY)).parent.get(TOKEN_COOKIE)!
+    const victim = new Browser()
+    victim.parent.cookies.set(TOKEN_COOKIE, mallorysToken) // Set by evil.acme.localhost with Domain=acme.localhost.
+
+    const landing = await navigate(victim, `${FORUM}/t/1`)
+    assert.equal(new URL(landing.at).pathname, '/login', `the walk ends at the hub's sign-in: ${landing.hops.join(' → ')}`)
+    assert.ok(landing.hops.some((hop) => hop.startsWith(`${hub.origin}/confirm?`)), 'the forum asked the hub first')
+    assert.equal(victim.forum.get(BOUND_COOKIE), `-.${sidDigest(sidOf(mallorysToken))}`, 'the hub vouched for no session; this token is recorded as refused')
+
+    // Again: no new round trip for the same token, and still nobody.
+    const again = await navigate(victim, `${FORUM}/t/1`)
+    assert.equal(again.hops.some((hop) => hop.includes('/confirm')), false)
+    assert.equal(again.auth?.claims ?? null, null)
+
+    // The control: an app that trusts the parent domain (confirm: false) shows mallory here.
+    const trusting = await navigate(new Browser(), `${FORUM}/t/1`, consumerWith({ confirm: false }))
+    assert.equal(trusting.auth?.claims ?? null, null, 'sanity: a browser with no token is nobody')
+    const fooled = new Browser()
+    fooled.parent.cookies.set(TOKEN_COOKIE, mallorysToken)
+    assert.equal((await navigate(fooled, `${FORUM}/t/1`, consumerWith({ confirm: false }))).auth?.claims?.username, 'mallory')
+  })
+
+  it("alice's own browser: one round trip through the hub, then signed in on every page without another", async () => {
+    const alice = await signedIn(ALICE)
+    const first = await navigate(alice, `${FORUM}/t/1?page=2`)
+    assert.equal(first.auth?.claims?.username, 'alice')
+    assert.equal(first.at, `${FORUM}/t/1?page=2`, 'back on the page asked for, query kept')
+    assert.equal(first.hops.length, 4, `forum → hub /confirm → forum callback → forum page: ${first.hops.join(' → ')}`)
+    assert.equal(alice.forum.get('ss-confirm'), undefined, 'the state cookie is cleared')
+
+    const next = await navigate(alice, `${FORUM}/t/2`)
+    assert.equal(next.hops.length, 1)
+    assert.equal(next.auth?.claims?.username, 'alice')
+  })
+
+  it("a sibling overwrites alice's confirmed token with mallory's: refused, and the hub gives alice her own token back", async () => {
+    const alice = await signedIn(ALICE)
+    assert.equal((await navigate(alice, `${FORUM}/`)).auth?.claims?.username, 'alice')
+    alice.parent.cookies.set(TOKEN_COOKIE, (await signedIn(MALLORY)).parent.get(TOKEN_COOKIE)!)
+
+    const landing = await navigate(alice, `${FORUM}/t/9`)
+    assert.equal(landing.auth?.claims?.username, 'alice', `never mallory: ${landing.hops.join(' → ')}`)
+    assert.ok(landing.hops.some((hop) => hop.startsWith(`${hub.origin}/refresh?`)), 'the hub re-issued its own token')
+  })
+
+  it("the callback takes no other browser's answer (login CSRF): no state cookie, or another state, records nothing", async () => {
+    const mallory = await signedIn(MALLORY)
+    // Mallory's browser asks, and stops at the hub's answer: a callback URL carrying a confirmation of her session.
+    const asked = await consumer.handle({ method: 'GET', url: `${FORUM}/`, headers: new Headers({ ...NAVIGATE, cookie: mallory.cookie(mallory.forum) }) })
+    mallory.take(mallory.forum, asked.response!)
+    const toHub = new URL(asked.response!.headers.get('location')!)
+    const hubAnswer = await httpGet(`${hub.url}${toHub.pathname}${toHub.search}`, { ...NAVIGATION_HEADERS, cookie: mallory.cookie(mallory.hub) })
+    const callback = hubAnswer.headers.get('location')!
+    assert.match(callback, /^http:\/\/forum\.acme\.localhost:4001\/_session\/confirm\?return=%2F&ss-confirm=/)
+
+    const victim = new Browser()
+    victim.parent.cookies.set(TOKEN_COOKIE, mallory.parent.get(TOKEN_COOKIE)!)
+    for (const [label, state, code] of [['no state cookie', undefined, 'ERR_CONFIRMATION_STATE'], ['its own state', 'AAAAAAAAAAAAAAAAAAAAAA', 'ERR_CONFIRMATION_INVALID']] as const) {
+      const cookie = [victim.cookie(victim.forum), state ? `ss-confirm=${state}` : ''].filter(Boolean).join('; ')
+      const result = await consumer.handle({ method: 'GET', url: callback, headers: new Headers({ ...NAVIGATE, cookie }) })
+      assert.equal(result.response?.status, 400, label)
+      assert.match(await result.response!.text(), new RegExp(code), label)
+      assert.equal(result.response!.headers.getSetCookie().some((c) => c.startsWith(`${BOUND_COOKIE}=`)), false, `${label}: nothing recorded`)
+    }
+  })
+
+  it('an API call with a token not yet confirmed: 401 ERR_TOKEN_UNCONFIRMED, never a redirect; with requireLogin false, a guest', async () => {
+    const alice = await signedIn(ALICE)
+    const headers = new Headers({ ...FETCH, cookie: alice.cookie(alice.forum) })
+    const api = await consumer.handle({ method: 'GET', url: `${FORUM}/api/me`, headers })
+    assert.equal(api.response?.status, 401)
+    assert.deepEqual(await api.response!.json(), { error: 'ERR_TOKEN_UNCONFIRMED' })
+    const guest = await consumerWith({ requireLogin: false }).handle({ method: 'GET', url: `${FORUM}/api/me`, headers })
+    assert.equal(guest.response, undefined)
+    assert.equal(guest.value.claims, null)
+  })
+})
+
+describe("the hub's /confirm", () => {
+  const callback = encodeURIComponent(`${FORUM}/_session/confirm?return=%2F`)
+  const ask = (query: string, headers: Record<string, string> = { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }) =>
+    httpGet(`${hub.url}/confirm?${query}`, { accept: 'application/json', ...headers })
+
+  it('answers top-level navigations only, to configured sites only, with a well-formed state only', async () => {
+    const cases: [string, Response, string][] = [
+      ['a fetch()', await ask(`return=${callback}&state=AAAAAAAAAAAAAAAAAAAAAA`, { 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' }), 'ERR_TRANSPORT'],
+      ['another origin', await ask(`return=${encodeURIComponent('http://evil.localhost/cb')}&state=AAAAAAAAAAAAAAAAAAAAAA`), 'ERR_RETURN_URL'],
+      ['no return', await ask('state=AAAAAAAAAAAAAAAAAAAAAA'), 'ERR_RETURN_URL'],
+      ['a short state', await ask(`return=${callback}&state=abc`), 'ERR_CONFIRMATION_STATE'],
+    ]
+    for (const [label, response, code] of cases) {
+      assert.equal(response.status, 400, label)
+      assert.equal(response.headers.get('location'), null, label)
+      assert.match(await response.text(), new RegExp(code), label) // an HTML page for a navigation, JSON for the fetch()
+    }
+  })
+
+  it('answers from its own cookie: a browser holding only a (tossed) token gets a confirmation without a session', async () => {
+    const mallory = await signedIn(MALLORY)
+    const response = await ask(`return=${callback}&state=BBBBBBBBBBBBBBBBBBBBBB`, { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', cookie: `${TOKEN_COOKIE}=${mallory.parent.get(TOKEN_COOKIE)}` })
+    assert.equal(response.status, 302)
+    const jwt = new URL(response.headers.get('location')!).searchParams.get('ss-confirm')!
+    const claims = await verifyConfirmation(hub.ring.verification, jwt, { issuer: hub.origin, audience: FORUM, nonce: 'BBBBBBBBBBBBBBBBBBBBBB', now: Date.now() })
+    assert.equal(claims.sid, undefined)
+  })
+})
+
+describe('verifyConfirmation refuses what is not a confirmation for this app and this browser', () => {
+  const base = { issuer: 'http://auth.acme.localhost', audience: FORUM, nonce: 'n'.repeat(22) }
+
+  it('another audience, another nonce, an expired answer, a login token', async () => {
+    const now = Date.now()
+    const good = await signConfirmation(hub.ring, { ...base, sid: 's1', now })
+    assert.equal((await verifyConfirmation(hub.ring.verification, good, { ...base, now })).sid, 's1')
+    await rejectsWith(() => verifyConfirmation(hub.ring.verification, good, { ...base, audience: 'http://shop.localhost', now }), 'ERR_CONFIRMATION_INVALID')
+    await rejectsWith(() => verifyConfirmation(hub.ring.verification, good, { ...base, nonce: 'm'.repeat(22), now }), 'ERR_CONFIRMATION_INVALID')
+    await rejectsWith(() => verifyConfirmation(hub.ring.verification, good, { ...base, now: now + 5 * 60_000 }), 'ERR_CONFIRMATION_INVALID')
+    const loginToken = (await signedIn(ALICE)).parent.get(TOKEN_COOKIE)!
+    await rejectsWith(() => verifyConfirmation(hub.ring.verification, loginToken, { ...base, issuer: hub.origin, audience: AUDIENCE, now }), 'ERR_CONFIRMATION_INVALID')
+    await rejectsWith(() => verifyConfirmation(hub.ring.verification, 'not.a.jwt', { ...base, now }), 'ERR_CONFIRMATION_INVALID')
+  })
+})
