@@ -5,6 +5,7 @@ import { createServer } from 'node:http'
 import { jwtVerify, SignJWT } from 'jose'
 import { toNodeListener } from '../../src/adapters/node/listener.js'
 import { withNodeMiddleware } from '../../src/adapters/node/index.js'
+import { confirmCookies, sidDigest } from '../../src/confirm/cookies.js'
 import { createTokenConsumer } from '../../src/consumer/token-consumer.js'
 import { createHub } from '../../src/hub/create-hub.js'
 import { createSession } from '../../src/sessions/create.js'
@@ -29,8 +30,9 @@ if (mode === 'forward-auth') {
 } else if (mode === 'consumer') {
   const consumer = createTokenConsumer({ hub: origin, origin: `http://forum.acme.localhost:${PORT}`, audience: 'acme.localhost', keys: keys.verification })
   const app = withNodeMiddleware(consumer, (req, res) => res.end((req as unknown as { auth: { claims: { username: string } } }).auth.claims.username))
-  // The cookie name the hub gives its token on this (plain http) origin.
-  ready(createServer(app), { cookie: `${tokenCookieName(marksCookiesSecure(origin))}=${token}` })
+  // The cookie name the hub gives its token on this (plain http) origin, and the binding of a browser that has confirmed it.
+  const bound = `${confirmCookies(marksCookiesSecure(origin)).bound.name}=${sidDigest(session.id)}.-`
+  ready(createServer(app), { cookie: `${tokenCookieName(marksCookiesSecure(origin))}=${token}; ${bound}` })
 } else {
   const hs = new TextEncoder().encode('a-32-byte-shared-secret-for-hs256!!')
   const alg = mode === 'jose-hs256' ? 'HS256' : 'EdDSA'
