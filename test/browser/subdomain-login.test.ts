@@ -12,6 +12,7 @@ import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import { marksCookiesSecure } from '../../src/sites/site-cookies.js'
 import { openBrowser } from '../helpers/browser.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
+import { CookieJar, loginOverHttp } from '../helpers/http.js'
 import { listenOnFreePort } from '../helpers/listen.js'
 
 /** A forum on forum.acme.localhost that reads the hub's parent-domain token (Express adapter). */
@@ -97,4 +98,35 @@ describe('subdomain login in Chromium: hub on auth.acme.localhost, member on for
       }
     })
   }
+
+  test("a sibling host tosses mallory's token for the parent domain: the forum never shows mallory", async () => {
+    await hub.users.add(MALLORY)
+    const jar = new CookieJar()
+    assert.equal((await loginOverHttp(hub, jar, MALLORY)).status, 303)
+    const tossed = jar.get('ss-token')!
+    // evil.acme.localhost: any host under the parent domain (user content, a forgotten test host).
+    const evil = await listenOnFreePort()
+    evil.server.on('request', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html', 'set-cookie': `ss-token=${tossed}; Domain=acme.localhost; Path=/; HttpOnly; SameSite=Lax` })
+      res.end('<!doctype html><title>Evil</title><p>nothing to see</p>')
+    })
+    const browser = await openBrowser('third-party-blocked')
+    try {
+      const page = await browser.context.newPage()
+      await page.goto(`http://evil.acme.localhost:${evil.port}/`)
+      const held = (await browser.context.cookies(forum.origin)).find((c) => c.name === 'ss-token')
+      assert.equal(held?.value, tossed, 'the browser holds the tossed token for the forum: the attack is live')
+
+      await page.goto(`${forum.origin}/`)
+      assert.equal(new URL(page.url()).origin, forum.origin, 'back on the forum after one confirmation round trip')
+      assert.equal(await page.getByTestId('user').textContent(), 'anonymous', 'the hub vouched for no session: not mallory')
+      await page.goto(`${forum.origin}/`)
+      assert.equal(await page.getByTestId('user').textContent(), 'anonymous')
+    } finally {
+      await browser.close()
+      await evil.close()
+    }
+  })
 })
+
+const MALLORY = { username: 'mallory', password: 'not-a-real-one' }
