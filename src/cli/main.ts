@@ -74,7 +74,8 @@ sites
   .option('--member', 'the site runs the member middleware (default)')
   .option('--no-member', 'the site only verifies the token (Flask, an app behind forward-auth)')
   .option('--kind <kind>', 'what you mean it to be: subdomain or cross-site (doctor checks it)')
-  .action((name: string, origin: string, o: { config: string; member?: boolean; kind?: string }) => sitesCommand('add', { ...o, name, origin }))
+  .option('--backchannel-logout-uri <url>', 'a token-only site: where the hub posts a logout token when a session ends')
+  .action((name: string, origin: string, o: { config: string; member?: boolean; kind?: string; backchannelLogoutUri?: string }) => sitesCommand('add', { ...o, name, origin }))
 sites.command('list').description('list the sites').option(...CONFIG).action((o: { config: string }) => sitesCommand('list', o))
 sites.command('remove <name>').description('remove a site').option(...CONFIG).action((name: string, o: { config: string }) => sitesCommand('remove', { ...o, name }))
 

@@ -4,6 +4,8 @@ import { errorResponse, html, json } from '../http/respond.js'
 import { escapeHtml } from '../lib/html.js'
 import { confirm } from './confirm.js'
 import { forwardAuth } from './forward-auth.js'
+import { forwardAuthConfirm } from './forward-auth-confirm.js'
+import { notifySitesOfLogout } from './notify-sites.js'
 import { describeHub } from './describe.js'
 import { home } from './home.js'
 import { submitLogin } from './login.js'
@@ -52,6 +54,8 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/confirm': { GET: confirm },
   '/pull': { GET: pull },
   '/forward-auth': { GET: forwardAuth, HEAD: forwardAuth, POST: forwardAuth },
+  // The app's /_session/confirm, mapped here by the proxy: the binding cookie lands on the app's host.
+  '/forward-auth/confirm': { GET: forwardAuthConfirm },
   '/.well-known/jwks.json': { GET: (ctx) => json(ctx.ring.jwks, 200, { 'cache-control': 'public, max-age=300' }) },
   // What a member checks at start-up (site list, handoff key ids): see member/self-check.ts.
   '/.well-known/shared-session.json': { GET: (ctx) => json(describeHub(ctx), 200, { 'cache-control': 'no-store' }) },
@@ -86,6 +90,10 @@ export function createHub(options: HubOptions): Hub {
   })
   const memberBase = `${ctx.prefix}/`
   const oidc = options.oidc ? createOidc(ctx, options.oidc) : null
+  // Sites that only read the token hear of every sign-out the hub sees (see hub/notify-sites.ts).
+  ctx.events.on('logout', (event) => {
+    if (event.user) void notifySitesOfLogout(ctx, event.everywhere ? { sub: event.user.sub } : { sub: event.user.sub, sid: event.sessionId })
+  })
   return {
     origin: ctx.origin,
     context: ctx,

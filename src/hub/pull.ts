@@ -9,6 +9,7 @@ import { createSession } from '../sessions/create.js'
 import { isWellFormedId } from '../sessions/ids.js'
 import { linkSite } from '../sessions/link.js'
 import type { ConnectionInfo } from '../adapters/node/listener.js'
+import { announceIfEnded } from './notify-sites.js'
 import { HUB_SITE, type HubContext } from './options.js'
 import { clientAddress, hubSession } from './request.js'
 
@@ -55,7 +56,11 @@ export async function pull(ctx: HubContext, request: RequestWithBody, info: Conn
     session = await createSession(ctx.store, ctx.policy, { now, idleMs: PENDING_SESSION_MS })
     cookies.push(...setSiteCookies(ctx.cookies, await linkSite(ctx.store, session, HUB_SITE, now, 'new'), (session.absoluteExpiresAt - now) / 1000, { pushed: false }))
   }
-  if (ctx.tokenCookie && !session?.user && readCookie(request, ctx.tokenCookie.name) !== undefined) cookies.push(clearCookie(ctx.tokenCookie))
+  const token = ctx.tokenCookie ? readCookie(request, ctx.tokenCookie.name) : undefined
+  if (ctx.tokenCookie && !session?.user && token !== undefined) {
+    cookies.push(clearCookie(ctx.tokenCookie))
+    void announceIfEnded(ctx, token)
+  }
   const sealed = sealHandoff(ctx.ring, { ref: session?.id ?? null, src: HUB_SITE, dst: dst.name, bind, ttlSeconds: ctx.timeout, now })
   const query = new URLSearchParams({ p: sealed, return: back })
   if (walk.length > 0) query.set('walk', walk.join(','))

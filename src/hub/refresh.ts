@@ -1,4 +1,5 @@
-import { clearCookie } from '../http/cookies.js'
+import { clearCookie, readCookie } from '../http/cookies.js'
+import { announceIfEnded } from './notify-sites.js'
 import { redirect } from '../http/respond.js'
 import { touchSession } from '../sessions/touch.js'
 import type { HubContext } from './options.js'
@@ -24,6 +25,7 @@ export async function refresh(ctx: HubContext, request: RequestWithBody): Promis
   const session = await hubSession(ctx, request)
   const token = session ? await tokenCookieFor(ctx, session) : null
   if (!session || !token) {
+    if (ctx.tokenCookie) void announceIfEnded(ctx, readCookie(request, ctx.tokenCookie.name))
     // A guest-friendly member only wanted a fresh token: no session means "come back as a guest".
     if (back && url.searchParams.get('optional') === '1' && ctx.tokenCookie) {
       return redirect(back, { 'set-cookie': [clearCookie(ctx.tokenCookie)] }, 302)

@@ -8,16 +8,18 @@ export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backcha
 /**
  * Sign an OpenID Connect Back-Channel Logout 1.0 logout token with the hub's
  * signing key: `typ: logout+jwt`; `iss`, `aud` (the client), `iat`, `exp`
- * (two minutes), `jti`, `events`, `sub` and `sid`; never a `nonce`.
+ * (two minutes), `jti`, `events`, `sub` and `sid` (left out for all of the
+ * user's sessions); never a `nonce`.
  *
  * @example
  * ```ts
  * const token = await signLogoutToken(ring, { issuer, clientId: 'grafana', sub: 'u_42', sid })
  * ```
  */
-export async function signLogoutToken(ring: KeyRing, claims: { issuer: string; clientId: string; sub: string; sid: string; now?: number }): Promise<string> {
+export async function signLogoutToken(ring: KeyRing, claims: { issuer: string; clientId: string; sub: string; sid?: string; now?: number }): Promise<string> {
   const iat = Math.floor((claims.now ?? Date.now()) / 1000)
-  return new SignJWT({ events: { [BACKCHANNEL_LOGOUT_EVENT]: {} }, sid: claims.sid })
+  // Without a sid the token means "every session of this user" (a sign-out everywhere).
+  return new SignJWT({ events: { [BACKCHANNEL_LOGOUT_EVENT]: {} }, ...(claims.sid === undefined ? {} : { sid: claims.sid }) })
     .setProtectedHeader({ alg: ring.signer.alg, kid: ring.signer.kid, typ: 'logout+jwt' })
     .setIssuer(claims.issuer)
     .setAudience(claims.clientId)

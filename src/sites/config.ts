@@ -26,6 +26,14 @@ export interface SiteConfig {
    * it against what browsers will actually do.
    */
   kind?: 'subdomain' | 'cross-site'
+  /**
+   * For a site that only reads the token: where the hub posts an OpenID
+   * Connect Back-Channel Logout 1.0 logout token (`aud` = the site's name,
+   * `sid` = the ended session, the `sid` of its login tokens) when a
+   * session ends, so the app forgets it at once. e.g.
+   * `https://forum.acme.com/auth/backchannel-logout`.
+   */
+  backchannelLogoutUri?: string
 }
 
 /**
@@ -77,8 +85,28 @@ export function validateSites(sites: unknown, field = 'sites'): SiteConfig[] {
     origins.add(origin)
     if (site.member !== undefined && typeof site.member !== 'boolean') throw invalid(`${where}.member must be true or false`, `${where}.member`)
     if (site.kind !== undefined && site.kind !== 'subdomain' && site.kind !== 'cross-site') throw invalid(`${where}.kind must be "subdomain" or "cross-site"`, `${where}.kind`)
-    return { name: site.name, origin, ...(site.member === false ? { member: false } : {}), ...(site.kind ? { kind: site.kind } : {}) }
+    const logoutUri = site.backchannelLogoutUri === undefined ? undefined : parseLogoutUri(site.backchannelLogoutUri, `${where}.backchannelLogoutUri`)
+    return {
+      name: site.name,
+      origin,
+      ...(site.member === false ? { member: false } : {}),
+      ...(site.kind ? { kind: site.kind } : {}),
+      ...(logoutUri ? { backchannelLogoutUri: logoutUri } : {}),
+    }
   })
+}
+
+function parseLogoutUri(value: unknown, field: string): string {
+  let url: URL
+  try {
+    url = new URL(String(value))
+  } catch {
+    throw invalid(`${field} ${JSON.stringify(value)} is not a URL; write it like "https://forum.acme.com/auth/backchannel-logout"`, field)
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password || url.hash) {
+    throw invalid(`${field} must be an http(s) URL without credentials or fragment`, field)
+  }
+  return url.href
 }
 
 function invalid(message: string, detail: string): SharedSessionError {

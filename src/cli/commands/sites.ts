@@ -16,7 +16,7 @@ import { validateSites, type SiteConfig } from '../../sites/config.js'
  */
 export async function sitesCommand(
   action: 'add' | 'list' | 'remove',
-  options: { config: string; name?: string; origin?: string; member?: boolean; kind?: string },
+  options: { config: string; name?: string; origin?: string; member?: boolean; kind?: string; backchannelLogoutUri?: string },
 ): Promise<void> {
   // The file itself, without environment overrides: it is written back.
   const config = readConfig(options.config, {})
@@ -42,6 +42,7 @@ export async function sitesCommand(
     origin: options.origin!,
     ...(options.member === false ? { member: false } : {}),
     ...(options.kind ? { kind: options.kind as SiteConfig['kind'] } : {}),
+    ...(options.backchannelLogoutUri ? { backchannelLogoutUri: options.backchannelLogoutUri } : {}),
   }
   const sites = validateSites([...config.sites, site])
   config.sites = [...config.sites, sites[sites.length - 1]!]
