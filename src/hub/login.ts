@@ -35,10 +35,13 @@ export async function submitLogin(ctx: HubContext, request: RequestWithBody, inf
   const accountKey = `account:${username}`
   const addressKey = `address:${clientAddress(ctx, request, info.clientAddress)}`
 
-  // Both limits count this attempt before the slow hash (as a failure until it succeeds), so
-  // guesses sent at once are counted while in flight: 30 at once get `max` evaluations, not 30.
-  const wait = Math.max(ctx.perAccount.blockedFor(accountKey), ctx.perAddress.blockedFor(addressKey))
+  // Both limits count this attempt before the slow hash (as a failure until it succeeds), in the store that every
+  // hub instance shares, so guesses sent at once, to any instance, are counted while in flight: 30 at once get
+  // `max` evaluations, not 30. A refused attempt counts nowhere: the limit that did count it takes it back.
+  const [accountWait, addressWait] = await Promise.all([ctx.perAccount.attempt(accountKey), ctx.perAddress.attempt(addressKey)])
+  const wait = Math.max(accountWait, addressWait)
   if (wait > 0) {
+    await Promise.all([accountWait === 0 && ctx.perAccount.forgive(accountKey), addressWait === 0 && ctx.perAddress.forgive(addressKey)])
     const minutes = Math.ceil(wait / 60_000)
     return renderLoginForm(ctx, request, {
       returnTo: back,
@@ -48,16 +51,13 @@ export async function submitLogin(ctx: HubContext, request: RequestWithBody, inf
       headers: { 'retry-after': String(Math.ceil(wait / 1000)), 'x-error-code': 'ERR_RATE_LIMITED' },
     })
   }
-  ctx.perAccount.fail(accountKey)
-  ctx.perAddress.fail(addressKey)
 
   const user: unknown = await ctx.users.authenticate(username, password)
   if (!isUser(user)) {
     return renderLoginForm(ctx, request, { returnTo: back, username, status: 401, error: LOGIN_FAILED, headers: { 'x-error-code': 'ERR_LOGIN_FAILED' } })
   }
   // A success is no failure: forget this account's count, and take this attempt back from the address's.
-  ctx.perAccount.reset(accountKey)
-  ctx.perAddress.forgive(addressKey)
+  await Promise.all([ctx.perAccount.reset(accountKey), ctx.perAddress.forgive(addressKey)])
 
   const now = ctx.now()
   const previous = await hubSession(ctx, request)

@@ -10,7 +10,7 @@ import type { UserDirectory } from '../users/directory.js'
 import { tokenCookieName } from '../tokens/cookie-name.js'
 import { isPublicSuffix, registrableDomain } from '../sites/registrable-domain.js'
 import { createTokenVerifier } from '../tokens/verifier.js'
-import { createRateLimiter, type RateLimit, type RateLimiter } from './rate-limit.js'
+import { createRateLimiter, createStoreRateLimiter, type RateLimit, type RateLimiter, type StoreRateLimiter } from './rate-limit.js'
 import { firstPartyCookie, marksCookiesSecure, siteCookies, type SiteCookies } from '../sites/site-cookies.js'
 import type { OidcOptions } from '../oidc/options.js'
 
@@ -52,8 +52,9 @@ export interface HubOptions {
   /**
    * Failed sign-ins allowed per account and per client address in a window
    * (attempts in flight count as failures until they succeed; default 5 per
-   * account and 20 per address per 15 minutes, in each hub process's memory),
-   * and anonymous sessions a pull may create per address (default 60 per minute).
+   * account and 20 per address per 15 minutes, counted in the store, so every
+   * hub instance on it counts together), and anonymous sessions a pull may
+   * create per address (default 60 per minute, in each hub process's memory).
    */
   rateLimit?: { perAccount?: RateLimit; perAddress?: RateLimit; anonymousPerAddress?: RateLimit }
   /** Read the client address from `X-Forwarded-For` (only behind a proxy you run). */
@@ -101,8 +102,15 @@ export interface HubContext {
   csrfCookie: CookieSpec
   tokenCookie: CookieSpec | null
   tokenTtlSeconds: number
-  perAccount: RateLimiter
-  perAddress: RateLimiter
+  /** Sign-in failures per account, counted in the store (shared by every hub instance on it). */
+  perAccount: StoreRateLimiter
+  /** Sign-in failures per client address, counted in the store (shared by every hub instance on it). */
+  perAddress: StoreRateLimiter
+  /**
+   * Anonymous sessions a pull may create per client address: a flood guard
+   * in this process's memory (N instances allow N times as many; each such
+   * session is small and gone in minutes unless a member takes it).
+   */
   perAddressAnonymous: RateLimiter
   trustProxy: boolean
   prefix: string
@@ -172,8 +180,8 @@ export function resolveHubOptions(options: HubOptions): HubContext {
     csrfCookie: firstPartyCookie(origin, 'ss-csrf', 'strict'),
     tokenCookie: parentDomain === undefined ? null : { name: tokenCookieName(secure), secure, sameSite: 'lax', domain: parentDomain },
     tokenTtlSeconds,
-    perAccount: createRateLimiter(options.rateLimit?.perAccount ?? { max: 5, windowMs: 15 * 60_000 }, now),
-    perAddress: createRateLimiter(options.rateLimit?.perAddress ?? { max: 20, windowMs: 15 * 60_000 }, now),
+    perAccount: createStoreRateLimiter(options.store, options.rateLimit?.perAccount ?? { max: 5, windowMs: 15 * 60_000 }, now),
+    perAddress: createStoreRateLimiter(options.store, options.rateLimit?.perAddress ?? { max: 20, windowMs: 15 * 60_000 }, now),
     perAddressAnonymous: createRateLimiter(options.rateLimit?.anonymousPerAddress ?? { max: 60, windowMs: 60_000 }, now),
     trustProxy: options.trustProxy ?? false,
     prefix,

@@ -110,6 +110,22 @@ export interface StoreCounts {
 }
 
 /**
+ * A fixed-window counter as a store returns it: its value and when its
+ * window ends. The hub's sign-in limits are such counters, kept in the store
+ * so that every hub instance on it counts together.
+ *
+ * @example
+ * ```ts
+ * const { value, expiresAt } = await store.addToCounter('limit:account:alice', 1, now + 900_000, now)
+ * if (value > 5) refuse(expiresAt - now)
+ * ```
+ */
+export interface Counter {
+  value: number
+  expiresAt: number
+}
+
+/**
  * The session store contract. Every method may reject with a
  * `SharedSessionError` of code `ERR_STORE_UNAVAILABLE` (within a bounded
  * time) when the backing store is down, locked or read-only; a later call
@@ -166,6 +182,18 @@ export interface SessionStore {
    * processes.
    */
   consumeNonce(nonce: string, expiresAt: number): Promise<boolean>
+
+  /**
+   * Add `delta` (a whole number) to the counter `key` and return it, atomically even under
+   * concurrent calls from many processes. A counter missing or expired at `now` counts from 0
+   * in a new window ending at `expiresAt`; a live one keeps its window. It never goes below 0,
+   * and a `delta` of 0 or less never starts one (0 only reads). Counters live apart from
+   * sessions, links and nonces: no key of theirs collides with a counter's, and `count` leaves
+   * them out.
+   */
+  addToCounter(key: string, delta: number, expiresAt: number, now: number): Promise<Counter>
+  /** Forget the counter `key` (nothing happens when there is none). */
+  deleteCounter(key: string): Promise<void>
 
   /** Live record counts (may scan; not for hot paths). */
   count(now: number): Promise<StoreCounts>

@@ -481,6 +481,94 @@ export function runStoreContract(name: string, makeStore: () => Promise<StoreUnd
         }))
     })
 
+    describe('counters', () => {
+      test('a counter starts at 0 in the window it is given and keeps that window while it lives', () =>
+        withStore(async (store) => {
+          const t0 = Date.now()
+          const key = `limit:account:${randomId()}`
+          assert.deepEqual(await store.addToCounter(key, 1, t0 + MINUTE, t0), { value: 1, expiresAt: t0 + MINUTE })
+          assert.deepEqual(await store.addToCounter(key, 2, t0 + HOUR, t0 + 1000), { value: 3, expiresAt: t0 + MINUTE })
+          assert.deepEqual(await store.addToCounter(key, 0, t0 + HOUR, t0 + 2000), { value: 3, expiresAt: t0 + MINUTE }, 'delta 0 reads')
+          assert.deepEqual(await store.addToCounter(`limit:account:${randomId()}`, 1, t0 + MINUTE, t0), { value: 1, expiresAt: t0 + MINUTE }, 'keys count apart')
+        }))
+
+      test('an expired counter starts over in a new window (at its expiry, not a millisecond before)', () =>
+        withStore(async (store) => {
+          const t0 = Date.now()
+          const key = randomId()
+          await store.addToCounter(key, 5, t0 + MINUTE, t0)
+          assert.deepEqual(await store.addToCounter(key, 0, t0 + HOUR, t0 + MINUTE - 1), { value: 5, expiresAt: t0 + MINUTE })
+          assert.equal((await store.addToCounter(key, 0, t0 + HOUR, t0 + MINUTE)).value, 0, 'read at its expiry')
+          assert.equal((await store.addToCounter(key, -1, t0 + HOUR, t0 + MINUTE)).value, 0, 'a decrement does not revive it')
+          assert.deepEqual(await store.addToCounter(key, 1, t0 + HOUR, t0 + MINUTE), { value: 1, expiresAt: t0 + HOUR })
+        }))
+
+      test('never goes below 0, and a delta of 0 or less never starts a counter', () =>
+        withStore(async (store) => {
+          const t0 = Date.now()
+          const key = randomId()
+          await store.addToCounter(key, 2, t0 + MINUTE, t0)
+          assert.deepEqual(await store.addToCounter(key, -5, t0 + HOUR, t0), { value: 0, expiresAt: t0 + MINUTE })
+          assert.deepEqual(await store.addToCounter(key, 1, t0 + HOUR, t0), { value: 1, expiresAt: t0 + MINUTE }, 'same window after the floor')
+          const fresh = randomId()
+          assert.deepEqual(await store.addToCounter(fresh, -1, t0 + MINUTE, t0), { value: 0, expiresAt: t0 + MINUTE })
+          assert.deepEqual(await store.addToCounter(fresh, 0, t0 + MINUTE, t0), { value: 0, expiresAt: t0 + MINUTE })
+          assert.deepEqual(await store.addToCounter(fresh, 1, t0 + HOUR, t0 + 1000), { value: 1, expiresAt: t0 + HOUR }, 'nothing was started before')
+        }))
+
+      test('deleteCounter forgets a counter; the next addition starts a new window', () =>
+        withStore(async (store) => {
+          const t0 = Date.now()
+          const key = randomId()
+          await store.addToCounter(key, 4, t0 + MINUTE, t0)
+          await store.deleteCounter(key)
+          assert.equal((await store.addToCounter(key, 0, t0 + MINUTE, t0)).value, 0)
+          assert.deepEqual(await store.addToCounter(key, 1, t0 + HOUR, t0 + 1000), { value: 1, expiresAt: t0 + HOUR })
+          await store.deleteCounter(randomId()) // a missing counter is no error
+        }))
+
+      test('50 concurrent additions and 20 concurrent subtractions are all counted, each seeing its own value', () =>
+        withStore(async (store) => {
+          const t0 = Date.now()
+          const key = randomId()
+          const values = (await Promise.all(Array.from({ length: 50 }, () => store.addToCounter(key, 1, t0 + MINUTE, t0)))).map((c) => c.value)
+          assert.deepEqual([...values].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1))
+          const after = (await Promise.all(Array.from({ length: 20 }, () => store.addToCounter(key, -1, t0 + MINUTE, t0)))).map((c) => c.value)
+          assert.deepEqual([...after].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 30))
+          assert.equal((await store.addToCounter(key, 0, t0 + MINUTE, t0)).value, 30)
+        }))
+
+      test('counters are apart from sessions, links and nonces: same names collide with nothing, count leaves them out', () =>
+        withStore(async (store) => {
+          const t0 = Date.now()
+          const record = makeRecord({}, t0)
+          await store.insertSession(record)
+          const nonce = randomId()
+          for (const key of [record.id, nonce, `s:${record.id}`, `n:${nonce}`]) assert.equal((await store.addToCounter(key, 1, t0 + MINUTE, t0)).value, 1)
+          await store.deleteCounter(record.id)
+          assert.deepEqual(await store.getSession(record.id, t0), record)
+          assert.equal(await store.consumeNonce(nonce, t0 + MINUTE), true)
+          assert.deepEqual(await store.count(t0), { sessions: 1, links: 0, nonces: 1 })
+        }))
+
+      test('hostile counter names are ordinary, distinct strings', () =>
+        withStore(async (store) => {
+          const t0 = Date.now()
+          for (const hostile of HOSTILE_STRINGS) assert.equal((await store.addToCounter(hostile, 1, t0 + MINUTE, t0)).value, 1, JSON.stringify(hostile.slice(0, 20)))
+          for (const hostile of HOSTILE_STRINGS) assert.equal((await store.addToCounter(hostile, 0, t0 + MINUTE, t0)).value, 1, JSON.stringify(hostile.slice(0, 20)))
+        }))
+
+      test('sweep keeps live counters', () =>
+        withStore(async (store) => {
+          const t0 = Date.now()
+          const live = randomId()
+          await store.addToCounter(live, 2, t0 + HOUR, t0)
+          await store.addToCounter(randomId(), 1, t0 + MINUTE, t0)
+          await store.sweep(t0 + 2 * MINUTE)
+          assert.equal((await store.addToCounter(live, 0, t0 + HOUR, t0 + 2 * MINUTE)).value, 2)
+        }))
+    })
+
     describe('count and sweep', () => {
       test('count reports live sessions, links and nonces at `now`', () =>
         withStore(async (store) => {

@@ -1,4 +1,4 @@
-import type { DataPatch, LinkRecord, SessionRecord, SessionStore, StoreCounts } from '../store.js'
+import type { Counter, DataPatch, LinkRecord, SessionRecord, SessionStore, StoreCounts } from '../store.js'
 
 /**
  * Options of {@link createMemoryStore}.
@@ -62,6 +62,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
   const linksBySession = new Map<string, Set<string>>()
   const sessionsByUser = new Map<string, Set<string>>()
   const nonces = new Map<string, number>()
+  const counters = new Map<string, Counter>()
   let lastSweepAt = Number.NEGATIVE_INFINITY
 
   function liveSession(id: string, now: number): SessionRecord | undefined {
@@ -105,6 +106,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
     for (const [id, record] of sessions) if (!isLive(record, now)) removeSession(id)
     for (const [hash, link] of links) if (link.expiresAt <= now) removeLink(hash)
     for (const [nonce, expiresAt] of nonces) if (expiresAt <= now) nonces.delete(nonce)
+    for (const [key, counter] of counters) if (counter.expiresAt <= now) counters.delete(key)
   }
 
   // Without this a long-running dev server would keep every expired session forever.
@@ -200,6 +202,21 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
       return true
     },
 
+    async addToCounter(key, delta, expiresAt, now) {
+      let counter = counters.get(key)
+      if (counter === undefined || counter.expiresAt <= now) {
+        if (delta <= 0) return { value: 0, expiresAt }
+        maybeSweep()
+        counters.set(key, (counter = { value: 0, expiresAt }))
+      }
+      counter.value = Math.max(0, counter.value + delta)
+      return { ...counter }
+    },
+
+    async deleteCounter(key) {
+      counters.delete(key)
+    },
+
     async count(now): Promise<StoreCounts> {
       let liveSessions = 0
       for (const record of sessions.values()) if (isLive(record, now)) liveSessions++
@@ -220,6 +237,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): SessionStor
       linksBySession.clear()
       sessionsByUser.clear()
       nonces.clear()
+      counters.clear()
     },
   }
 }

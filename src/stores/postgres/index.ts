@@ -123,7 +123,7 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Session
 
   async function purge(now: number, limit: number): Promise<number> {
     let deleted = 0
-    for (const statement of [sql.purgeSessions, sql.purgeLinks, sql.purgeNonces]) deleted += (await query(statement, [now, limit])).rowCount ?? 0
+    for (const statement of [sql.purgeSessions, sql.purgeLinks, sql.purgeNonces, sql.purgeCounters]) deleted += (await query(statement, [now, limit])).rowCount ?? 0
     return deleted
   }
 
@@ -209,6 +209,22 @@ export function createPostgresStore(options: PostgresStoreOptions = {}): Session
         const { rowCount } = await query(sql.consumeNonce, [toPgText(nonce), expiresAt, Date.now()])
         maybeSweep()
         return rowCount === 1
+      }),
+
+    addToCounter: (key, delta, expiresAt, now) =>
+      guard('addToCounter', async () => {
+        const { rows } =
+          delta > 0
+            ? await query<{ value: string; expires: string }>(sql.addToCounter, [toPgText(key), delta, expiresAt, now])
+            : await query<{ value: string; expires: string }>(sql.subtractFromCounter, [toPgText(key), delta, now])
+        if (delta > 0) maybeSweep()
+        const row = rows[0]
+        return row === undefined ? { value: 0, expiresAt } : { value: Number(row.value), expiresAt: Number(row.expires) }
+      }),
+
+    deleteCounter: (key) =>
+      guard('deleteCounter', async () => {
+        await query(sql.deleteCounter, [toPgText(key)])
       }),
 
     count: (now) =>

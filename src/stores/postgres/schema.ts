@@ -16,6 +16,8 @@ import { SharedSessionError } from '../../errors/shared-session-error.js'
  * - links cascade from sessions, so deleting a session takes its links.
  * - expiry is indexed only for the bounded purge; reads check expiry in
  *   their WHERE clause and never scan.
+ * - `counters` (migration 2) holds the fixed-window counters of the hub's
+ *   sign-in limits: one row per key, changed by one upsert under its row lock.
  *
  * @example
  * ```ts
@@ -53,6 +55,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     expires bigint NOT NULL
   );
   CREATE INDEX nonces_expires ON {schema}.nonces (expires);
+  `,
+  `
+  CREATE TABLE {schema}.counters (
+    key     text COLLATE "C" PRIMARY KEY,
+    value   bigint NOT NULL,
+    expires bigint NOT NULL
+  );
+  CREATE INDEX counters_expires ON {schema}.counters (expires);
   `,
 ]
 

@@ -51,6 +51,18 @@ export function statements(S: string) {
       ON CONFLICT (nonce) DO UPDATE SET expires = excluded.expires WHERE ${S}.nonces.expires <= $3
       RETURNING 1`,
 
+    // Concurrent upserts of one key queue for its row lock (or its unique-key insert), and each applies
+    // its expression to the row the previous one wrote: no addition is lost. An expired counter starts
+    // over in the caller's window (SET reads the row as it was).
+    addToCounter: `INSERT INTO ${S}.counters AS c (key, value, expires) VALUES ($1, $2, $3)
+      ON CONFLICT (key) DO UPDATE SET
+        value = greatest(0, CASE WHEN c.expires <= $4 THEN 0 ELSE c.value END + excluded.value),
+        expires = CASE WHEN c.expires <= $4 THEN excluded.expires ELSE c.expires END
+      RETURNING value, expires`,
+    // A delta of 0 or less never starts a counter: it only changes a live one.
+    subtractFromCounter: `UPDATE ${S}.counters c SET value = greatest(0, c.value + $2) WHERE c.key = $1 AND c.expires > $3 RETURNING value, expires`,
+    deleteCounter: `DELETE FROM ${S}.counters WHERE key = $1`,
+
     countSessions: `SELECT count(*)::int AS n FROM ${S}.sessions s WHERE s.idle_exp > $1 AND s.abs_exp > $1`,
     countLinks: `SELECT count(*)::int AS n FROM ${S}.links l JOIN ${S}.sessions s ON s.id = l.session_id
       WHERE l.expires > $1 AND s.idle_exp > $1 AND s.abs_exp > $1`,
@@ -61,6 +73,7 @@ export function statements(S: string) {
       (SELECT id FROM ${S}.sessions WHERE least(idle_exp, abs_exp) <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
     purgeLinks: `DELETE FROM ${S}.links WHERE hash IN (SELECT hash FROM ${S}.links WHERE expires <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
     purgeNonces: `DELETE FROM ${S}.nonces WHERE nonce IN (SELECT nonce FROM ${S}.nonces WHERE expires <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+    purgeCounters: `DELETE FROM ${S}.counters WHERE key IN (SELECT key FROM ${S}.counters WHERE expires <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
   } as const
 }
 

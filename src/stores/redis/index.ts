@@ -114,7 +114,8 @@ function connectionSettings(options: RedisStoreOptions, commandTimeoutMs: number
  * meta fields and one `.{key}` field per data key (per-key HSET/HDEL, so
  * concurrent patches of different keys lose nothing); `l:{hash}` a link as
  * one short string; `u:{sub}` the set of a user's sessions; `n:{nonce}` a
- * consumed nonce (`SET NX PXAT`). Every script touches one key, so the same
+ * consumed nonce (`SET NX PXAT`); `c:{name}` a counter (a hash of value and
+ * window end, changed by one script). Every script touches one key, so the same
  * code runs on a cluster; only `resolveLink` on a single server reads link
  * and session in one script (one round trip instead of two).
  *
@@ -155,6 +156,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
     link: (hash: string) => `${prefix}l:${hash}`,
     user: (sub: string) => `${prefix}u:${sub}`,
     nonce: (nonce: string) => `${prefix}n:${nonce}`,
+    counter: (name: string) => `${prefix}c:${name}`,
   }
   const guard = <T>(operation: string, run: () => Promise<T>): Promise<T> =>
     guardStore(KIND, operation, async () => {
@@ -269,6 +271,17 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
       guard('consumeNonce', async () => {
         const at = String(Math.max(1, Math.ceil(expiresAt)))
         return (await client.set(key.nonce(nonce), at, 'PXAT', at, 'NX')) === 'OK'
+      }),
+
+    addToCounter: (name, delta, expiresAt, now) =>
+      guard('addToCounter', async () => {
+        const [value, expires] = (await scripts.addToCounter(key.counter(name), String(delta), String(Math.max(1, Math.ceil(expiresAt))), String(now))) as [number, number]
+        return { value, expiresAt: expires }
+      }),
+
+    deleteCounter: (name) =>
+      guard('deleteCounter', async () => {
+        await client.del(key.counter(name))
       }),
 
     count: (now) =>

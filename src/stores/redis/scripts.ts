@@ -72,6 +72,25 @@ export const REDIS_SCRIPTS = {
       if value then redis.call('DEL', KEYS[1]) end
       return value`,
   },
+  // KEYS: counter. ARGV: delta, expiresAt, now. Returns { value, expiresAt }.
+  // The window end is kept in the hash ('e') and compared with the caller's now, as every read is;
+  // PEXPIREAT only lets Redis drop the key once it is over.
+  addToCounter: {
+    numberOfKeys: 1,
+    lua: `
+      local delta, now = tonumber(ARGV[1]), tonumber(ARGV[3])
+      local stored = redis.call('HMGET', KEYS[1], 'v', 'e')
+      local value, expires = 0, tonumber(ARGV[2])
+      if stored[2] and tonumber(stored[2]) > now then
+        value, expires = tonumber(stored[1]), tonumber(stored[2])
+      elseif delta <= 0 then
+        return { 0, expires }
+      end
+      value = math.max(0, value + delta)
+      redis.call('HSET', KEYS[1], 'v', string.format('%d', value), 'e', string.format('%d', expires))
+      redis.call('PEXPIREAT', KEYS[1], string.format('%d', expires))
+      return { value, expires }`,
+  },
   // KEYS: link. ARGV: the session key prefix. Returns false or { link value, session fields }.
   // Single Redis (and Sentinel) only: it reads a session key it derives, which Cluster refuses;
   // on a cluster the store reads the link, then the session (two round trips).

@@ -71,7 +71,7 @@ function open({ path, busyTimeoutMs, readonly }: Required<SqliteStoreOptions>): 
  * opened, `ERR_CONFIG_INVALID` for bad options), so a wrong path shows up at
  * start-up rather than on the first request. Expired rows are filtered on
  * every read and deleted by `sweep`, which also runs by itself at most once
- * per `sweepIntervalMs` when sessions or nonces are written.
+ * per `sweepIntervalMs` when sessions, nonces or counters are written.
  *
  * Needs the optional peer dependency `better-sqlite3`.
  *
@@ -102,6 +102,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SessionStore {
     sql.sweepSessions.run({ now })
     sql.sweepLinks.run({ now })
     sql.sweepNonces.run({ now })
+    sql.sweepCounters.run({ now })
   })
 
   // Housekeeping must never fail the write that triggered it; a locked file is retried next interval.
@@ -187,6 +188,19 @@ export function createSqliteStore(options: SqliteStoreOptions): SessionStore {
         const consumed = sql.consumeNonce.run({ nonce, expires: expiresAt, now: Date.now() }).changes === 1
         maybeSweep()
         return consumed
+      }),
+
+    addToCounter: (key, delta, expiresAt, now) =>
+      guard('addToCounter', () => {
+        const statement = delta > 0 ? sql.addToCounter : sql.subtractFromCounter
+        const row = statement.get({ key, delta, expires: expiresAt, now }) as { value: number; expires: number } | undefined
+        if (delta > 0) maybeSweep()
+        return row === undefined ? { value: 0, expiresAt } : { value: row.value, expiresAt: row.expires }
+      }),
+
+    deleteCounter: (key) =>
+      guard('deleteCounter', () => {
+        sql.deleteCounter.run({ key })
       }),
 
     count: (now) =>

@@ -12,6 +12,8 @@ import { SharedSessionError } from '../../errors/shared-session-error.js'
  * - `links` and `session_data` cascade from `sessions`, so deleting or
  *   sweeping a session takes its links and data with it in one statement.
  * - expiry columns are indexed because `sweep` deletes by them.
+ * - `counters` (migration 2) holds the fixed-window counters of the hub's
+ *   sign-in limits, one row per key, updated by one upsert each.
  *
  * @example
  * ```ts
@@ -56,6 +58,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     expires INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX nonces_expires ON nonces (expires);
+  `,
+  `
+  CREATE TABLE counters (
+    key     TEXT PRIMARY KEY,
+    value   INTEGER NOT NULL,
+    expires INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX counters_expires ON counters (expires);
   `,
 ]
 

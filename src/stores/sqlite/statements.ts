@@ -67,6 +67,17 @@ const SQL = {
   consumeNonce: `INSERT INTO nonces (nonce, expires) VALUES (@nonce, @expires)
     ON CONFLICT (nonce) DO UPDATE SET expires = excluded.expires WHERE nonces.expires <= @now`,
 
+  // One statement each, so SQLite's write lock makes concurrent additions add up across processes.
+  // An expired counter starts over in the caller's window (SET reads the row as it was).
+  addToCounter: `INSERT INTO counters (key, value, expires) VALUES (@key, @delta, @expires)
+    ON CONFLICT (key) DO UPDATE SET
+      value = max(0, CASE WHEN counters.expires <= @now THEN 0 ELSE counters.value END + @delta),
+      expires = CASE WHEN counters.expires <= @now THEN excluded.expires ELSE counters.expires END
+    RETURNING value, expires`,
+  // A delta of 0 or less never starts a counter: it only changes a live one.
+  subtractFromCounter: `UPDATE counters SET value = max(0, value + @delta) WHERE key = @key AND expires > @now RETURNING value, expires`,
+  deleteCounter: 'DELETE FROM counters WHERE key = @key',
+
   countSessions: `SELECT count(*) FROM sessions s WHERE ${LIVE}`,
   countLinks: `SELECT count(*) FROM links l JOIN sessions s ON s.id = l.session_id WHERE l.expires > @now AND ${LIVE}`,
   countNonces: 'SELECT count(*) FROM nonces WHERE expires > @now',
@@ -74,6 +85,7 @@ const SQL = {
   sweepSessions: 'DELETE FROM sessions WHERE idle_exp <= @now OR abs_exp <= @now',
   sweepLinks: 'DELETE FROM links WHERE expires <= @now',
   sweepNonces: 'DELETE FROM nonces WHERE expires <= @now',
+  sweepCounters: 'DELETE FROM counters WHERE expires <= @now',
 } as const
 
 /**
