@@ -105,7 +105,7 @@ async function postgresAdmin<T>(run: (client: import('pg').Client) => Promise<T>
 }
 
 async function emptyPostgresSchema(schema: string): Promise<void> {
-  await postgresAdmin((client) => client.query(`DELETE FROM "${schema}".links; DELETE FROM "${schema}".sessions; DELETE FROM "${schema}".nonces`).catch(() => undefined))
+  await postgresAdmin((client) => client.query(`DELETE FROM "${schema}".links; DELETE FROM "${schema}".sessions; DELETE FROM "${schema}".nonces; DELETE FROM "${schema}".counters`).catch(() => undefined))
 }
 
 /** A schema name no other test run uses (lower case: PostgreSQL folds unquoted names). */
