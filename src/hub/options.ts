@@ -74,6 +74,15 @@ export interface HubOptions {
   /** Heading on the hub's pages. Default "Sign in". */
   title?: string
   /**
+   * Forward-auth trusts a token cookie only once the hub has vouched for
+   * its session in this browser (default true): any host under the parent
+   * domain can set that cookie. The proxy maps the app's
+   * `/_session/confirm` to the hub's `/forward-auth/confirm`, which records
+   * the answer in a host-only cookie of the app's host. `false` trusts every
+   * host under the parent domain. Bearer tokens need no confirmation.
+   */
+  confirmTokens?: boolean
+  /**
    * Be an OpenID Connect provider (discovery, code + PKCE, refresh tokens,
    * userinfo, RP-initiated and back-channel logout) for these apps.
    */
@@ -119,6 +128,8 @@ export interface HubContext {
   /** Member sites the login walk visits, in order (empty when the walk is off). */
   walk: SiteConfig[]
   title: string
+  /** Forward-auth confirms token cookies with the hub (see {@link HubOptions.confirmTokens}). */
+  confirmTokens: boolean
   /** Verifies this hub's login tokens, with a cache of verified tokens (forward-auth is a hot path). */
   verifyToken: ReturnType<typeof createTokenVerifier>
   events: Emitter
@@ -189,6 +200,7 @@ export function resolveHubOptions(options: HubOptions): HubContext {
     anonymous: options.anonymous ?? true,
     walk: (options.loginWalk ?? 'redirect') === 'redirect' ? sites.filter((s) => s.member !== false) : [],
     title: options.title ?? 'Sign in',
+    confirmTokens: options.confirmTokens ?? true,
     events: createEmitter(options.log ?? console.error),
     verifyToken: createTokenVerifier({ issuer: options.issuer ?? origin, audience: options.audience ?? parentDomain ?? origin }),
     now,

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { decodeJwt } from 'jose'
+import { sidDigest } from '../../src/confirm/cookies.js'
 import { createHub } from '../../src/hub/create-hub.js'
 import { PENDING_SESSION_MS } from '../../src/hub/pull.js'
 import type { SessionUser } from '../../src/stores/store.js'
@@ -84,14 +86,24 @@ describe('1. a sibling subdomain cannot sign a visitor in as someone else', () =
     const alice = d.browser()
     await alice.signIn('alice', 'wonderland')
     const own = alice.cookie(ORIGINS.forum, TOKEN_COOKIE)!
-    const single = await d.handle(`${ORIGINS.hub}/forward-auth`, { headers: { cookie: `${TOKEN_COOKIE}=${own}` } })
+    // The app host's binding cookie: the hub has confirmed alice's session in this browser.
+    const bound = `__Host-ss-bound=${sidDigest(decodeJwt(own).sid as string)}.-`
+    const single = await d.handle(`${ORIGINS.hub}/forward-auth`, { headers: { cookie: `${TOKEN_COOKIE}=${own}; ${bound}` } })
     assert.equal(single.headers.get('x-auth-user'), 'alice')
     // A narrower Path puts the tossed cookie first in the header: order must decide nothing.
-    for (const cookie of [`${TOKEN_COOKIE}=${token}; ${TOKEN_COOKIE}=${own}`, `${TOKEN_COOKIE}=${own}; ${TOKEN_COOKIE}=${token}`]) {
+    for (const cookie of [`${TOKEN_COOKIE}=${token}; ${TOKEN_COOKIE}=${own}; ${bound}`, `${TOKEN_COOKIE}=${own}; ${TOKEN_COOKIE}=${token}; ${bound}`]) {
       const r = await d.handle(`${ORIGINS.hub}/forward-auth`, { headers: { cookie } })
       assert.equal(r.status, 401)
       assert.equal(r.headers.get('x-auth-user'), null)
       assert.equal(((await r.json()) as { error: string }).error, 'ERR_COOKIE_DUPLICATE')
+      // Redirect mode (Caddy, Traefik, nginx's @login): no 302 to /refresh, which cannot remove a
+      // cookie another host set with another Path and would send the browser round for ever.
+      const page = await d.handle(`${ORIGINS.hub}/forward-auth?redirect=1`, {
+        headers: { cookie, accept: 'text/html', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', 'x-forwarded-proto': 'https', 'x-forwarded-host': new URL(ORIGINS.forum).host, 'x-forwarded-uri': '/' },
+      })
+      assert.equal(page.status, 401)
+      assert.equal(page.headers.get('location'), null)
+      assert.match(await page.text(), /ERR_COOKIE_DUPLICATE/)
     }
     assert.ok(d.logs.some((l) => l.includes('ERR_COOKIE_DUPLICATE')), 'logged with its code')
   })

@@ -12,6 +12,7 @@ import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
 import { marksCookiesSecure } from '../../src/sites/site-cookies.js'
 import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import { CookieJar, loginOverHttp, logoutOverHttp } from '../helpers/http.js'
+import { MALLORY, bound, confirmationTests } from './confirmation.js'
 import { freePort } from '../python/flask-app.js'
 
 // A real Caddy (Debian's caddy) with forward_auth in front of an app that
@@ -49,6 +50,7 @@ function testConfig(ports: { caddy: number; hub: number; app: number }): string 
   const swaps: Array<[string, string, number]> = [
     ['wiki.acme.com {', `http://wiki.acme.localhost:${ports.caddy} {\n\tbind 127.0.0.1`, 1],
     ['127.0.0.1:4000 {', `127.0.0.1:${ports.hub} {`, 2],
+    ['reverse_proxy 127.0.0.1:4000\n', `reverse_proxy 127.0.0.1:${ports.hub}\n`, 1],
     ['reverse_proxy 127.0.0.1:8080', `reverse_proxy 127.0.0.1:${ports.app}`, 1],
   ]
   for (const [from, to, times] of swaps) {
@@ -104,6 +106,7 @@ describe("Caddy forward_auth in front of an app, asking the hub's /forward-auth"
     host = `wiki.acme.localhost:${port}`
     siteOrigin = `http://${host}`
     hub = await startTestHub({ sites: [{ name: 'wiki', origin: siteOrigin, member: false }] })
+    await hub.users.add(MALLORY)
     TOKEN_COOKIE = tokenCookieName(marksCookiesSecure(hub.origin))
     writeFileSync(join(dir, 'Caddyfile'), testConfig({ caddy: port, hub: hub.port, app: (app.address() as AddressInfo).port }))
     caddy = await startCaddy(dir, port, host)
@@ -144,7 +147,7 @@ describe("Caddy forward_auth in front of an app, asking the hub's /forward-auth"
 
   test('after login: 200, and the app receives the user from the hub, never what a client sent', async () => {
     const token = await logIn()
-    const answer = await get(port, '/wiki/page', page({ cookie: `${TOKEN_COOKIE}=${token}`, 'x-auth-user': 'mallory' }))
+    const answer = await get(port, '/wiki/page', page({ cookie: `${TOKEN_COOKIE}=${token}; ${bound(hub, token)}`, 'x-auth-user': 'mallory' }))
     assert.equal(answer.status, 200, answer.body)
     assert.equal(answer.body, 'hello alice')
     const headers = seen.at(-1)!.headers
@@ -162,7 +165,7 @@ describe("Caddy forward_auth in front of an app, asking the hub's /forward-auth"
   test('a user without an e-mail: a client-made X-Auth-Email is dropped, not passed on', async () => {
     await hub.users.add({ username: 'bob', password: 'bob-password-1' })
     const token = await logIn({ username: 'bob', password: 'bob-password-1' })
-    const answer = await get(port, '/wiki/page', page({ cookie: `${TOKEN_COOKIE}=${token}`, 'x-auth-email': 'ceo@acme.example', 'x-auth-name': 'The CEO' }))
+    const answer = await get(port, '/wiki/page', page({ cookie: `${TOKEN_COOKIE}=${token}; ${bound(hub, token)}`, 'x-auth-email': 'ceo@acme.example', 'x-auth-name': 'The CEO' }))
     assert.equal(answer.status, 200, answer.body)
     const headers = seen.at(-1)!.headers
     assert.equal(headers['x-auth-user'], 'bob')
@@ -174,10 +177,10 @@ describe("Caddy forward_auth in front of an app, asking the hub's /forward-auth"
     const jar = new CookieJar()
     assert.equal((await loginOverHttp(hub, jar, ALICE)).status, 303)
     const token = jar.get(TOKEN_COOKIE)!
-    assert.equal((await get(port, '/wiki/page', page({ cookie: `${TOKEN_COOKIE}=${token}` }))).status, 200)
+    assert.equal((await get(port, '/wiki/page', page({ cookie: `${TOKEN_COOKIE}=${token}; ${bound(hub, token)}` }))).status, 200)
     assert.equal((await logoutOverHttp(hub, jar)).status, 303)
     seen.length = 0
-    const replay = await get(port, '/wiki/page', page({ cookie: `${TOKEN_COOKIE}=${token}` }))
+    const replay = await get(port, '/wiki/page', page({ cookie: `${TOKEN_COOKIE}=${token}; ${bound(hub, token)}` }))
     assert.equal(replay.status, 302)
     assert.match(String(replay.headers.location), /\/refresh\?return=/)
     const api = await get(port, '/wiki/api', { host, accept: 'application/json', authorization: `Bearer ${token}` })
@@ -199,6 +202,17 @@ describe("Caddy forward_auth in front of an app, asking the hub's /forward-auth"
     } finally {
       await misconfigured.close()
     }
+  })
+
+  describe('token confirmation through Caddy: forward_auth in redirect mode, /_session/confirm mapped to the hub', () => {
+    confirmationTests(() => ({ hub, siteOrigin, proxyPort: port, seen }))
+
+    test('a program with an unconfirmed token cookie gets the hub\'s 401 ERR_TOKEN_UNCONFIRMED, never a redirect', async () => {
+      const token = await logIn()
+      const api = await get(port, '/wiki/api', { host, accept: 'application/json', cookie: `${TOKEN_COOKIE}=${token}` })
+      assert.equal(api.status, 401)
+      assert.equal(JSON.parse(api.body).error, 'ERR_TOKEN_UNCONFIRMED')
+    })
   })
 
   test('garbage cookies and bearer tokens are refused, never a 5xx, and Caddy logs no error', async () => {

@@ -11,6 +11,7 @@ import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
 import { marksCookiesSecure } from '../../src/sites/site-cookies.js'
 import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import { CookieJar, loginOverHttp, logoutOverHttp } from '../helpers/http.js'
+import { MALLORY, bound, confirmationTests } from './confirmation.js'
 import { freePort, stopChild } from '../python/flask-app.js'
 
 // A real nginx with auth_request in front of an app that knows nothing about
@@ -42,7 +43,7 @@ function get(port: number, path: string, headers: Record<string, string>): Promi
 }
 
 /** The example config, each example name replaced exactly once (a drifted example fails here, loudly). */
-function testConfig(dir: string, ports: { nginx: number; hub: number; app: number }, hubOrigin: string): string {
+function testConfig(dir: string, ports: { nginx: number; hub: number; app: number }): string {
   const root = process.getuid?.() === 0
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${join(dir, t)};`).join('\n')
   const swaps: Array<[string | RegExp, string]> = [
@@ -55,7 +56,6 @@ function testConfig(dir: string, ports: { nginx: number; hub: number; app: numbe
     [/\n *ssl_certificate .*/, ''],
     [/\n *ssl_certificate_key .*/, ''],
     ['server_name wiki.acme.com;', 'server_name wiki.acme.localhost;'],
-    ['return 302 https://auth.acme.com/refresh?', `return 302 ${hubOrigin}/refresh?`],
   ]
   let config = readFileSync(EXAMPLE, 'utf8')
   for (const [from, to] of swaps) {
@@ -113,8 +113,9 @@ describe('nginx auth_request in front of an app, asking the hub\'s /forward-auth
     host = `wiki.acme.localhost:${port}`
     siteOrigin = `http://${host}`
     hub = await startTestHub({ sites: [{ name: 'wiki', origin: siteOrigin, member: false }] })
+    await hub.users.add(MALLORY)
     TOKEN_COOKIE = tokenCookieName(marksCookiesSecure(hub.origin))
-    writeFileSync(join(dir, 'nginx.conf'), testConfig(dir, { nginx: port, hub: hub.port, app: (app.address() as AddressInfo).port }, hub.origin))
+    writeFileSync(join(dir, 'nginx.conf'), testConfig(dir, { nginx: port, hub: hub.port, app: (app.address() as AddressInfo).port }))
     nginx = await startNginx(dir, port)
     seen.length = 0
   })
@@ -137,19 +138,20 @@ describe('nginx auth_request in front of an app, asking the hub\'s /forward-auth
     return jar
   }
 
-  const withToken = (token: string, extra: Record<string, string> = {}): Record<string, string> => ({ host, cookie: `${TOKEN_COOKIE}=${token}`, ...extra })
+  /** A token, and the binding cookie of a browser in which the hub has confirmed it (see the round trip below). */
+  const withToken = (token: string, extra: Record<string, string> = {}): Record<string, string> => ({ host, cookie: `${TOKEN_COOKIE}=${token}; ${bound(hub, token)}`, ...extra })
 
-  test('before login: 302 to the hub\'s refresh for this URL, and the app never sees the request', async () => {
-    const answer = await get(port, '/wiki/page?x=1', { host, 'x-auth-user': 'mallory' })
+  test('before login: 302 to the hub\'s refresh for this URL (percent-encoded whole), and the app never sees the request', async () => {
+    const answer = await get(port, '/wiki/page?x=1&y=2', { host, 'x-auth-user': 'mallory' })
     assert.equal(answer.status, 302)
-    assert.equal(answer.headers.location, `${hub.origin}/refresh?return=${siteOrigin}/wiki/page?x=1`)
+    assert.equal(answer.headers.location, `${hub.origin}/refresh?return=${encodeURIComponent(`${siteOrigin}/wiki/page?x=1&y=2`)}`)
     assert.equal(seen.length, 0)
 
     // That URL is one the hub accepts: with a live hub session, refresh sends the browser straight back.
     const jar = await logIn()
     const refresh = await fetch(answer.headers.location!.replace(hub.origin, hub.url), { redirect: 'manual', headers: { cookie: jar.header() } })
     assert.equal(refresh.status, 302)
-    assert.equal(refresh.headers.get('location'), `${siteOrigin}/wiki/page?x=1`)
+    assert.equal(refresh.headers.get('location'), `${siteOrigin}/wiki/page?x=1&y=2`)
   })
 
   test('after login: 200, and the app receives the user from the hub (a client\'s own X-Auth-User never passes)', async () => {
@@ -183,13 +185,17 @@ describe('nginx auth_request in front of an app, asking the hub\'s /forward-auth
   test('garbage cookies and bearer tokens are a 302 to the hub, never a 5xx', async () => {
     const garbage = ['x', 'a.b.c', 'e30.e30.e30', '%00%ff', '"quoted"', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJhIn0.', 'A'.repeat(4000)]
     for (const value of garbage) {
-      const answer = await get(port, '/wiki/page', withToken(value))
+      const answer = await get(port, '/wiki/page', { host, cookie: `${TOKEN_COOKIE}=${value}` })
       assert.equal(answer.status, 302, `cookie ${value.slice(0, 40)}: ${answer.status} ${answer.body.slice(0, 200)}`)
     }
     const bearer = await get(port, '/wiki/page', { host, authorization: 'Bearer not.a.token' })
     assert.equal(bearer.status, 302)
     assert.equal(seen.length, 0)
     assert.doesNotMatch(nginx!.output(), /\[(error|crit|alert|emerg)\]/, 'nginx logged no error')
+  })
+
+  describe('token confirmation through nginx: @login asks the hub in redirect mode, /_session/confirm maps to the hub', () => {
+    confirmationTests(() => ({ hub, siteOrigin, proxyPort: port, seen }))
   })
 
   describe('Traefik forwardAuth / Caddy forward_auth style: /forward-auth?redirect=1 with X-Forwarded-*', () => {
@@ -218,7 +224,7 @@ describe('nginx auth_request in front of an app, asking the hub\'s /forward-auth
 
     test('a valid token: 200 with the user in X-Auth-* headers', async () => {
       const jar = await logIn()
-      const answer = await forwardAuth({ cookie: jar.header(), 'x-forwarded-proto': 'http', 'x-forwarded-host': host, 'x-forwarded-uri': '/' })
+      const answer = await forwardAuth({ cookie: `${jar.header()}; ${bound(hub, jar.get(TOKEN_COOKIE)!)}`, 'x-forwarded-proto': 'http', 'x-forwarded-host': host, 'x-forwarded-uri': '/' })
       assert.equal(answer.status, 200)
       assert.equal(answer.headers.get('x-auth-user'), 'alice')
       assert.equal(answer.headers.get('cache-control'), 'no-store')

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { decodeJwt } from 'jose'
+import { sidDigest } from '../../src/confirm/cookies.js'
 import { hashCookieValue } from '../../src/sessions/ids.js'
 import { signLoginToken } from '../../src/tokens/sign.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
@@ -117,12 +119,14 @@ describe('hub forward-auth', () => {
   after(() => hub.close())
 
   const check = (headers: Record<string, string>, query = '') => fetch(`${hub.url}/forward-auth${query}`, { redirect: 'manual', headers })
+  /** The app host's binding cookie of a browser whose token the hub has confirmed (see test/forward-auth/confirm.test.ts). */
+  const bound = (token: string) => `ss-bound=${sidDigest(decodeJwt(token).sid as string)}.-`
 
   test('200 with the user in headers for a live token (cookie or bearer), 401 with a code otherwise', async () => {
     const jar = new CookieJar()
     await loginOverHttp(hub, jar, ALICE)
     const token = jar.get('ss-token')!
-    for (const headers of [{ cookie: `ss-token=${token}` }, { authorization: `Bearer ${token}` }] as Record<string, string>[]) {
+    for (const headers of [{ cookie: `ss-token=${token}; ${bound(token)}` }, { authorization: `Bearer ${token}` }] as Record<string, string>[]) {
       const ok = await check(headers)
       assert.equal(ok.status, 200)
       assert.equal(ok.headers.get('x-auth-user'), 'alice')
@@ -166,7 +170,7 @@ describe('hub forward-auth', () => {
     await hub.users.add({ username: 'zoe', password: 'zoe-password', name: 'Zoë 张' })
     const jar = new CookieJar()
     await loginOverHttp(hub, jar, { username: 'zoe', password: 'zoe-password' })
-    const ok = await check({ cookie: jar.header() })
+    const ok = await check({ cookie: `${jar.header()}; ${bound(jar.get('ss-token')!)}` })
     assert.equal(ok.status, 200)
     assert.equal(decodeURIComponent(ok.headers.get('x-auth-name')!), 'Zoë 张')
   })
