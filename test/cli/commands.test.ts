@@ -4,6 +4,8 @@ import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { decodeJwt } from 'jose'
+import { sidDigest } from '../../src/confirm/cookies.js'
 import { CookieJar, loginOverHttp } from '../helpers/http.js'
 import { assertOneLineError, freePort, freePortRange, runCli, startCli, type CliResult, type RunningCli } from './run-cli.js'
 
@@ -137,7 +139,9 @@ describe('shared-session, used from a clean folder', () => {
       // Named __Secure-ss-token on a hub that marks cookies Secure, ss-token on an http hub (*.localhost included, for WebKit).
       const token = jar.get('__Secure-ss-token') ?? jar.get('ss-token')
       assert.ok(token, 'the parent-domain token cookie is set')
-      const allowed = await fetch(`${url}/forward-auth`, { headers: { cookie: jar.header() } })
+      // With the binding cookie of a browser whose token the hub has confirmed (forward-auth asks for it).
+      const bound = `${jar.get('__Secure-ss-token') ? '__Host-' : ''}ss-bound=${sidDigest(decodeJwt(token).sid as string)}.-`
+      const allowed = await fetch(`${url}/forward-auth`, { headers: { cookie: `${jar.header()}; ${bound}` } })
       assert.equal(allowed.status, 200)
       assert.equal(allowed.headers.get('x-auth-user'), 'alice')
       assert.equal(allowed.headers.get('x-auth-email'), 'alice@acme.localhost')
@@ -154,7 +158,7 @@ describe('shared-session, used from a clean folder', () => {
       assert.match(revoked.stdout, /revoked 2 session\(s\) of alice/)
       assert.match((await cli(['sessions', 'list', 'alice'])).stdout, /alice has no live sessions/)
 
-      const denied = await fetch(`${url}/forward-auth`, { headers: { cookie: jar.header() } })
+      const denied = await fetch(`${url}/forward-auth`, { headers: { cookie: `${jar.header()}; ${bound}` } })
       assert.equal(denied.status, 401, 'the revoked token no longer resolves, though it has not expired')
       assert.equal(denied.headers.get('x-auth-user'), null)
       const bearer = await fetch(`${url}/forward-auth`, { headers: { authorization: `Bearer ${token}` } })

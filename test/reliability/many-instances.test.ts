@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { generateKeysConfig } from '../../src/keys/generate.js'
 import { createSqliteUserDirectory } from '../../src/users/sqlite-directory.js'
+import { decodeJwt } from 'jose'
+import { sidDigest } from '../../src/confirm/cookies.js'
 import { ALICE } from '../helpers/hub.js'
 import { CookieJar, loginOverHttp } from '../helpers/http.js'
 import { deleteRedisPrefix, REDIS_URL } from '../helpers/stores.js'
@@ -23,6 +25,8 @@ import { startInstance, type Instance } from './processes.js'
 /** The deployment's public origins: both hubs answer for one, both member instances for the other (as behind a load balancer). */
 const ORIGINS = { hub: 'http://auth.acme.localhost:4000', forum: 'http://forum.acme.localhost:4001' }
 const HUB = { origin: ORIGINS.hub }
+/** The hub's cookies and the binding cookie of a browser whose token the hub has confirmed (forward-auth asks for it). */
+const confirmed = (jar: CookieJar) => `${jar.header()}; ss-bound=${sidDigest(decodeJwt(jar.get('ss-token')!).sid as string)}.-`
 const SESSIONS = 6
 
 /** A GET with exactly these headers (Node's fetch adds Sec-Fetch-Mode: cors to every request). */
@@ -96,7 +100,7 @@ describe('many instances on one Redis', { timeout: 90_000 }, () => {
       const home = await fetch(`${other.url}/`, { headers: { cookie: v.hub.header() } })
       assert.equal(home.status, 200)
       assert.match(await home.text(), /alice/, `${other.name} shows the user signed in at ${at.name}`)
-      const auth = await fetch(`${other.url}/forward-auth`, { headers: { cookie: v.hub.header() } })
+      const auth = await fetch(`${other.url}/forward-auth`, { headers: { cookie: confirmed(v.hub) } })
       assert.equal(auth.status, 200, `forward-auth at ${other.name}`)
       assert.equal(auth.headers.get('x-auth-user'), 'alice')
 
@@ -169,7 +173,7 @@ describe('many instances on one Redis', { timeout: 90_000 }, () => {
       assert.equal(body.user, 'alice')
       assert.ok(body.n >= 2, `session ${i} keeps its data`)
       for (const hub of [hubA, hubB]) {
-        const auth = await fetch(`${hub.url}/forward-auth`, { headers: { cookie: v.hub.header() } })
+        const auth = await fetch(`${hub.url}/forward-auth`, { headers: { cookie: confirmed(v.hub) } })
         assert.equal(auth.status, 200, `session ${i} still valid at ${hub.name}`)
       }
     }
