@@ -20,7 +20,7 @@ from typing import Any, Dict, Optional
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from shared_session import HubSettings
+from shared_session import HubSettings, sid_digest
 
 HUB = "http://auth.acme.localhost:4000"
 APP = "http://wiki.acme.localhost:5000"
@@ -68,6 +68,18 @@ def logout_claims(**overrides: Any) -> Dict[str, Any]:
               "events": {LOGOUT_EVENT: {}}, "sid": "sid-1", "sub": "u_42"}
     claims.update(overrides)
     return {k: v for k, v in claims.items() if v is not None}
+
+
+def bound(sid: Optional[str] = "sid-1", refused: Optional[str] = None) -> str:
+    """The binding cookie (http: ``ss-bound``) of a browser in which the hub
+    confirmed session ``sid`` (and, when asked about it, refused ``refused``).
+
+    Example::
+
+        "ss-token=" + token + "; " + bound("sid-1")
+    """
+    part = lambda s: "-" if s is None else sid_digest(s)  # noqa: E731
+    return f"ss-bound={part(sid)}.{part(refused)}"
 
 
 class FakeHub:

@@ -3,7 +3,7 @@ import unittest
 
 from shared_session import BOUNCE_COOKIE, Consumer, SharedSessionError
 
-from .support import APP, HUB, FakeHub, closed_url, login_claims, logout_claims
+from .support import APP, HUB, FakeHub, bound, closed_url, login_claims, logout_claims
 
 
 class ConsumerTest(unittest.TestCase):
@@ -23,7 +23,8 @@ class ConsumerTest(unittest.TestCase):
         self.hub.close()
 
     def cookie(self, **claims):
-        return "theme=dark; ss-token=" + self.hub.key.sign(login_claims(**claims))
+        # A browser in which the hub confirmed the token's session (tests/test_confirm.py: how it gets there).
+        return "theme=dark; ss-token=" + self.hub.key.sign(login_claims(**claims)) + "; " + bound(claims.get("sid", "sid-1"))
 
     def refused(self, header):
         with self.assertRaises(SharedSessionError) as caught:

@@ -2,12 +2,13 @@ import json
 import os
 import tempfile
 import unittest
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import django
 from django.conf import settings
 
-from .support import AUDIENCE, HUB, FakeHub, login_claims, logout_claims
+from .support import AUDIENCE, HUB, FakeHub, bound, login_claims, logout_claims
+from .test_confirm import confirmation
 
 HUB_STAND_IN = FakeHub()
 DB = tempfile.NamedTemporaryFile(suffix=".sqlite", delete=False)
@@ -62,7 +63,8 @@ class DjangoIntegrationTest(unittest.TestCase):
         self.client = Client()
 
     def get(self, url, **claims):
-        return self.client.get(url, HTTP_COOKIE="ss-token=" + HUB_STAND_IN.key.sign(login_claims(**claims)))
+        # A browser in which the hub confirmed the token's session.
+        return self.client.get(url, HTTP_COOKIE="ss-token=" + HUB_STAND_IN.key.sign(login_claims(**claims)) + "; " + bound(claims.get("sid", "sid-1")))
 
     def test_the_user_is_found_or_created_by_iss_and_sub(self):
         from django.contrib.auth import get_user_model
@@ -104,6 +106,31 @@ class DjangoIntegrationTest(unittest.TestCase):
         replay = self.client.post("/auth/backchannel-logout", urlencode({"logout_token": token}), content_type=form)
         self.assertEqual(json.loads(replay.content)["code"], "ERR_LOGOUT_TOKEN_REPLAYED")
         self.assertEqual(self.client.get("/auth/backchannel-logout").status_code, 405)
+
+    def test_token_confirmation_one_round_trip_through_the_confirm_view(self):
+        token = "ss-token=" + HUB_STAND_IN.key.sign(login_claims(sid="sid-dj", sub="u_dj", username="dj"))
+        navigate = {"HTTP_SEC_FETCH_MODE": "navigate", "HTTP_SEC_FETCH_DEST": "document", "HTTP_ACCEPT": "text/html"}
+        api = self.client.get("/api", HTTP_COOKIE=token)
+        self.assertEqual((api.status_code, json.loads(api.content)), (401, {"error": "ERR_TOKEN_UNCONFIRMED"}))
+        start = self.client.get("/page?x=1", HTTP_COOKIE=token, **navigate)
+        self.assertEqual(start.status_code, 302)
+        query = parse_qs(urlsplit(start["Location"]).query)
+        self.assertTrue(start["Location"].startswith(HUB + "/confirm?"), start["Location"])
+        self.assertEqual(query["return"], ["http://blog.acme.localhost:5001/auth/confirm?return=%2Fpage%3Fx%3D1"])
+        state = start.cookies["ss-confirm"]
+        self.assertEqual((state.value, state["max-age"], state["httponly"], state["samesite"]), (query["state"][0], "120", True, "Lax"))
+        answer = confirmation(HUB_STAND_IN.key, nonce=state.value, sid="sid-dj", aud="http://blog.acme.localhost:5001")
+        callback = urlsplit(query["return"][0])
+        done = self.client.get(f"{callback.path}?{callback.query}&ss-confirm={quote(answer)}", HTTP_COOKIE=f"{token}; ss-confirm={state.value}", **navigate)
+        self.assertEqual((done.status_code, done["Location"]), (302, "/page?x=1"))
+        self.assertEqual(done.cookies["ss-bound"].value, bound("sid-dj", "sid-dj").split("=", 1)[1])
+        self.assertEqual(done.cookies["ss-confirm"]["max-age"], "0")
+        page = self.client.get("/page?x=1", HTTP_COOKIE=f"{token}; ss-bound={done.cookies['ss-bound'].value}", **navigate)
+        self.assertEqual((page.status_code, page.content.decode()), (200, "hello dj"))
+        stolen = self.client.get(f"{callback.path}?{callback.query}&ss-confirm={quote(answer)}", HTTP_COOKIE=token, **navigate)
+        self.assertEqual(stolen.status_code, 400, "no state cookie: another browser's link")
+        self.assertIn(b"ERR_CONFIRMATION_STATE", stolen.content)
+        self.assertNotIn("ss-bound", stolen.cookies)
 
     def test_bad_settings_are_improperly_configured(self):
         for config in (None, {"HUB": "nope"}, {"HUB": HUB, "APP_ORIGIN": "http://a.localhost", "AUDIENCE": "a", "FIND_OR_CREATE_USER": "no.such.module"}):

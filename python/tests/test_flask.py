@@ -1,11 +1,13 @@
 import json
 import unittest
+from urllib.parse import parse_qs, quote, urlsplit
 
 from flask import Flask
 
 from shared_session.flask import SharedSession
 
-from .support import FakeHub, closed_url, login_claims, logout_claims
+from .support import HUB, FakeHub, bound, closed_url, login_claims, logout_claims
+from .test_confirm import NAVIGATE, confirmation
 
 
 class FlaskIntegrationTest(unittest.TestCase):
@@ -36,7 +38,8 @@ class FlaskIntegrationTest(unittest.TestCase):
         self.hub.close()
 
     def token(self, **claims):
-        return self.hub.key.sign(login_claims(**claims))
+        """A token and the binding of a browser in which the hub confirmed its session."""
+        return self.hub.key.sign(login_claims(**claims)) + "; " + bound(claims.get("sid", "sid-1"))
 
     def get(self, path, cookie=None):
         return self.client.get(path, headers={"Cookie": cookie} if cookie else {})
@@ -72,6 +75,40 @@ class FlaskIntegrationTest(unittest.TestCase):
         bare = Flask("bare")
         SharedSession(bare, self.hub.settings(client_id=None))
         self.assertEqual(bare.test_client().post("/auth/backchannel-logout", data={"logout_token": token}).status_code, 404)
+
+    def test_token_confirmation_one_round_trip_through_the_callback_route(self):
+        token = "ss-token=" + self.hub.key.sign(login_claims(sid="sid-1"))
+        self.assertEqual(self.client.get("/api", headers={"Cookie": token}).json, {"error": "ERR_TOKEN_UNCONFIRMED"})
+        self.assertEqual(self.client.get("/open", headers={"Cookie": token}).text, "hello guest", "optional, not a navigation: a guest")
+        start = self.client.get("/page?x=1", headers={**NAVIGATE, "Cookie": token})
+        self.assertEqual(start.status_code, 302)
+        to_hub = urlsplit(start.headers["Location"])
+        self.assertEqual(f"{to_hub.scheme}://{to_hub.netloc}{to_hub.path}", HUB + "/confirm")
+        query = parse_qs(to_hub.query)
+        self.assertEqual(query["return"], [self.hub.settings().app_origin + "/_session/confirm?return=%2Fpage%3Fx%3D1"])
+        state = start.headers.get("Set-Cookie").split(";")[0]
+        self.assertEqual(state, "ss-confirm=" + query["state"][0])
+        callback = urlsplit(query["return"][0])
+        answer = confirmation(self.hub.key, nonce=query["state"][0], sid="sid-1")
+        done = self.client.get(f"{callback.path}?{callback.query}&ss-confirm={quote(answer)}", headers={**NAVIGATE, "Cookie": f"{token}; {state}"})
+        self.assertEqual((done.status_code, done.headers["Location"]), (302, "/page?x=1"))
+        binding = [c.split(";")[0] for c in done.headers.getlist("Set-Cookie") if c.startswith("ss-bound=")]
+        self.assertEqual(binding, [bound("sid-1", "sid-1")])
+        self.assertEqual(self.client.get("/page?x=1", headers={**NAVIGATE, "Cookie": f"{token}; {binding[0]}"}).text, "hello alice")
+        replay = self.client.get(f"{callback.path}?{callback.query}&ss-confirm={quote(answer)}", headers={**NAVIGATE, "Cookie": token})
+        self.assertEqual(replay.status_code, 400, "another browser (no state cookie) cannot use the answer")
+        self.assertIn("ERR_CONFIRMATION_STATE", replay.text)
+        self.assertEqual(replay.headers.get("Set-Cookie"), None)
+        self.assertEqual(self.client.get("/open", headers={**NAVIGATE, "Cookie": token}).status_code, 302, "optional views confirm on a navigation too")
+
+    def test_confirm_false_mounts_no_callback_and_trusts_the_parent_domain(self):
+        trusting = Flask("trusting")
+        shared = SharedSession(trusting, self.hub.settings(), confirm=False)
+        trusting.add_url_rule("/api", "api", shared.login_required(lambda: shared.current().claims["username"], api=True))
+        client = trusting.test_client(use_cookies=False)
+        self.assertEqual(client.get("/_session/confirm").status_code, 404)
+        self.assertEqual(client.get("/api", headers={"Cookie": "ss-token=" + self.hub.key.sign(login_claims())}).text, "alice")
+        self.assertEqual(self.client.get("/_session/confirm", headers=NAVIGATE).status_code, 400, "mounted by default")
 
     def test_a_hub_that_is_down(self):
         down = Flask("down")

@@ -6,17 +6,20 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import secrets
 import time
 import urllib.parse
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
+from .confirm import (BOUND_SECONDS, CONFIRMED, DEFAULT_CONFIRM_PATH, STATE_SECONDS, UNCONFIRMED, binding_value, confirm_cookies,
+                      local_path, one_cookie, token_standing, valid_confirm_path, verify_confirmation, web_origin)
 from .cookies import single_cookie
 from .ended import EndedSessions, MemoryEndedSessions
 from .errors import SharedSessionError
 from .keys import HubKeys
 from .login_token import verify_login_token
 from .logout_token import verify_logout_token
-from .pages import cannot_sign_in_page, hub_unavailable_page
+from .pages import cannot_sign_in_page, confirmation_failed_page, hub_unavailable_page
 from .revocation import HubRevocation
 from .settings import HubSettings
 
@@ -71,6 +74,14 @@ class Consumer:
     back-channel logout has been recorded, for apps that keep sessions of
     their own (``sid`` or ``sub`` may be None).
 
+    ``confirm`` (default True): a token is trusted in a browser only once the
+    hub has vouched for its session there (token confirmation, see
+    :mod:`shared_session.confirm`): any host under the parent domain can set
+    the token cookie. The first time, a page navigation goes through the
+    hub's ``/confirm`` and back through this app's ``confirm_path``
+    (``/_session/confirm``); ``confirm=False`` trusts every host under the
+    parent domain.
+
     Example::
 
         consumer = Consumer(
@@ -82,13 +93,22 @@ class Consumer:
 
     def __init__(self, settings: HubSettings, *, find_or_create_user: Optional[Callable[[Dict[str, Any]], Any]] = None,
                  ended: Optional[EndedSessions] = None, on_logout: Optional[Callable[[str, Optional[str], Optional[str]], None]] = None,
-                 keys: Optional[HubKeys] = None, revocation: Optional[HubRevocation] = None) -> None:
+                 keys: Optional[HubKeys] = None, revocation: Optional[HubRevocation] = None,
+                 confirm: bool = True, confirm_path: str = DEFAULT_CONFIRM_PATH) -> None:
         if not isinstance(settings, HubSettings):
             raise SharedSessionError("ERR_CONFIG_INVALID", "settings must be a HubSettings", "settings")
         for name, hook in (("find_or_create_user", find_or_create_user), ("on_logout", on_logout)):
             if hook is not None and not callable(hook):
                 raise SharedSessionError("ERR_CONFIG_INVALID", f"{name} must be a function", name)
+        if not isinstance(confirm, bool):
+            raise SharedSessionError("ERR_CONFIG_INVALID", f"confirm must be True or False, got {confirm!r}", "confirm")
+        if not valid_confirm_path(confirm_path):
+            raise SharedSessionError("ERR_CONFIG_INVALID", f'confirm_path must be a path such as "/_session/confirm", got {confirm_path!r}', "confirm_path")
         self.settings = settings
+        self.confirm = confirm
+        self.confirm_path = confirm_path
+        #: The binding and state cookies: ``__Host-`` for an https hub (whose token cookie is ``__Secure-ss-token``).
+        self.confirm_cookies = confirm_cookies(settings.hub.startswith("https://"))
         self.find_or_create_user = find_or_create_user or (lambda claims: claims)
         self.on_logout = on_logout
         self.ended: EndedSessions = ended if ended is not None else MemoryEndedSessions()
@@ -103,6 +123,9 @@ class Consumer:
         """The signed-in visitor for a request's raw ``Cookie`` header, or a
         SharedSessionError: a 4xx code means "not signed in" (say why), a 5xx
         one (ERR_HUB_UNAVAILABLE) means "cannot tell now" and is never a guest.
+        With ``confirm``, a valid token the hub has not vouched for in this
+        browser is ERR_TOKEN_UNCONFIRMED (see :meth:`start_confirmation`), and
+        one it refused is ERR_NOT_AUTHENTICATED, as if there were none.
 
         Example::
 
@@ -118,6 +141,13 @@ class Consumer:
         if self._ended("is_ended", claims["iss"], claims["sid"], claims["sub"], claims["iat"]):
             raise SharedSessionError("ERR_TOKEN_REVOKED", "the hub ended this session (back-channel logout)", "sid")
         self.revocation.check(token)
+        standing = token_standing(cookie_header, self.confirm_cookies, claims["sid"]) if self.confirm else CONFIRMED
+        if standing == UNCONFIRMED:
+            raise SharedSessionError("ERR_TOKEN_UNCONFIRMED", "the hub has not yet confirmed this token's session in this browser", "sid")
+        if standing != CONFIRMED:
+            # The hub was asked about this very token and vouched for another session, or none: a sibling host set it.
+            log.info("a token the hub did not confirm in this browser (session %s) is ignored", claims["sid"])
+            raise SharedSessionError("ERR_NOT_AUTHENTICATED", "the hub did not confirm this token's session in this browser (another host set it)")
         return SignedIn(claims=claims, user=self.find_or_create_user(claims))
 
     def sign_in_url(self, path_and_query: str) -> str:
@@ -144,15 +174,24 @@ class Consumer:
 
     # -- the replies ------------------------------------------------------
 
-    def not_signed_in(self, err: SharedSessionError, *, method: str, path_and_query: str, cookie_header: Optional[str], api: bool) -> Reply:
+    def not_signed_in(self, err: SharedSessionError, *, method: str, path_and_query: str, cookie_header: Optional[str], api: bool,
+                      navigation: bool = False, callback_path: Optional[str] = None) -> Reply:
         """What to answer a visitor who is not signed in: a page (GET/HEAD) goes
         to the hub once, and sees a page saying why if it comes straight back
         still refused; an API call or a form post gets 401 JSON ``{"error": code}``.
+        A token not yet confirmed (ERR_TOKEN_UNCONFIRMED) goes through the hub's
+        ``/confirm`` on a top-level ``navigation`` (see :meth:`start_confirmation`),
+        and is 401 JSON otherwise.
 
         Example::
 
-            reply = consumer.not_signed_in(err, method="GET", path_and_query="/", cookie_header=header, api=False)
+            reply = consumer.not_signed_in(err, method="GET", path_and_query="/", cookie_header=header, api=False,
+                                           navigation=is_top_level_navigation(method, headers))
         """
+        if err.code == "ERR_TOKEN_UNCONFIRMED":
+            start = None if api else self.start_confirmation(path_and_query=path_and_query, cookie_header=cookie_header,
+                                                             navigation=navigation, callback_path=callback_path)
+            return start or Reply(401, json.dumps({"error": err.code}), "application/json", list(PRIVATE))
         if api or method not in ("GET", "HEAD"):
             headers = PRIVATE + [("WWW-Authenticate", 'Bearer realm="shared-session", error="invalid_token"')]
             return Reply(401, json.dumps({"error": err.code}), "application/json", headers)
@@ -162,6 +201,82 @@ class Consumer:
             log.warning("the hub sent the browser back without a token this app accepts: %s (%s)", err.code, err)
             return Reply(401, cannot_sign_in_page(err.code, target), "text/html; charset=utf-8", PRIVATE + [("Set-Cookie", self._bounce_cookie(0))])
         return Reply(302, "", "text/plain", PRIVATE + [("Location", target), ("Set-Cookie", self._bounce_cookie(BOUNCE_SECONDS))])
+
+    # -- token confirmation -----------------------------------------------
+
+    def start_confirmation(self, *, path_and_query: str, cookie_header: Optional[str], navigation: bool,
+                           callback_path: Optional[str] = None) -> Optional[Reply]:
+        """The round trip that asks the hub which session this browser holds, for a
+        token not yet confirmed (ERR_TOKEN_UNCONFIRMED): a fresh state in the
+        host-only state cookie and a 302 to the hub's ``/confirm``, whose answer
+        comes back to ``callback_path`` (default ``confirm_path``) and then to
+        ``path_and_query``. Only for a top-level GET ``navigation`` without a
+        round trip in flight (a state cookie); otherwise None. Never a loop: the
+        answer is recorded for this very token, so a token asks once.
+
+        Example::
+
+            reply = consumer.start_confirmation(path_and_query="/w/Home", cookie_header=header, navigation=True)
+            # 302 to https://auth.acme.com/confirm?return=https%3A%2F%2Fwiki.acme.com%2F_session%2Fconfirm%3Freturn%3D%252Fw%252FHome&state=…
+        """
+        if not self.confirm or not navigation or one_cookie(cookie_header, self.confirm_cookies.state) is not None:
+            return None
+        state = base64_state()
+        callback = f"{web_origin(self.settings.app_origin)}{callback_path or self.confirm_path}?return={_quote(local_path(path_and_query))}"
+        location = f"{self.settings.hub}{self.settings.hub_base_path}/confirm?return={_quote(callback)}&state={state}"
+        cookie = self.confirm_cookies.set(self.confirm_cookies.state, state, STATE_SECONDS)
+        return Reply(302, "", "text/plain", PRIVATE + [("Location", location), ("Referrer-Policy", "no-referrer"), ("Set-Cookie", cookie)])
+
+    def confirmation_callback(self, *, cookie_header: Optional[str], return_path: Optional[str], confirmation: Optional[str], html: bool) -> Reply:
+        """The confirmation callback (``GET confirm_path?return=…&ss-confirm=…``): checks
+        the hub's answer against this browser's state cookie (none: 400
+        ERR_CONFIRMATION_STATE; a bad answer: 400 ERR_CONFIRMATION_INVALID; a page
+        when ``html``, JSON otherwise; nothing recorded), records it in the binding
+        cookie, clears the state and goes back to ``return_path`` (a path on this app).
+
+        Example::
+
+            reply = consumer.confirmation_callback(cookie_header=header, return_path=request.args.get("return"),
+                                                   confirmation=request.args.get("ss-confirm"), html=True)
+        """
+        back = local_path(return_path)
+        names = self.confirm_cookies
+        headers = PRIVATE + [("Referrer-Policy", "no-referrer")]
+        if not self.confirm:
+            return Reply(404, json.dumps({"error": "ERR_NOT_FOUND"}), "application/json", headers)
+        try:
+            state = one_cookie(cookie_header, names.state)
+            if state is None:
+                raise SharedSessionError("ERR_CONFIRMATION_STATE", "this browser did not ask for a confirmation (no state cookie: "
+                                         "another browser's link, or cookies are off)", names.state)
+            if not confirmation:
+                raise SharedSessionError("ERR_CONFIRMATION_INVALID", "the ss-confirm parameter is missing", "ss-confirm")
+            claims = verify_confirmation(confirmation, self.keys, issuer=self.settings.issuer or self.settings.hub,
+                                         audience=web_origin(self.settings.app_origin), nonce=state,
+                                         leeway=self.settings.leeway_seconds, algorithms=self.settings.algorithms)
+            token_sid = self._token_sid(cookie_header)
+        except SharedSessionError as err:
+            if err.status >= 500:
+                return self.hub_unavailable(err, api=not html, retry_path=back)
+            log.warning("confirmation refused: %s (%s)", err.code, err)
+            status = err.status
+            if html:
+                return Reply(status, confirmation_failed_page(err.code, self.return_url(back)), "text/html; charset=utf-8", headers)
+            return Reply(status, json.dumps({"error": err.code}), "application/json", headers)
+        binding = names.set(names.bound, binding_value(claims.get("sid"), token_sid), BOUND_SECONDS)
+        return Reply(302, "", "text/plain", headers + [("Location", back), ("Set-Cookie", binding), ("Set-Cookie", names.set(names.state, "", 0))])
+
+    def _token_sid(self, cookie_header: Optional[str]) -> Optional[str]:
+        """The ``sid`` of the request's valid token (one cookie, verifying), or None."""
+        token = one_cookie(cookie_header, self.settings.cookie_name or "")
+        if token is None:
+            return None
+        try:
+            return verify_login_token(token, self.keys, self.settings)["sid"]
+        except SharedSessionError as err:
+            if err.status >= 500:
+                raise
+            return None
 
     def hub_unavailable(self, err: SharedSessionError, *, api: bool, retry_path: str = "/") -> Reply:
         """The 503 for a hub (or the ended-sessions store) that cannot be reached: an honest
@@ -264,6 +379,15 @@ class Consumer:
             body = {"error": "invalid_request", "error_description": str(err), "code": err.code}
             return Reply(404 if err.code == "ERR_LOGOUT_DISABLED" else 400, json.dumps(body), "application/json", headers)
         return Reply(200, "", "text/plain", headers)
+
+
+def base64_state() -> str:
+    """A fresh confirmation state: 16 random bytes in base64url (22 characters)."""
+    return secrets.token_urlsafe(16)
+
+
+def _quote(value: str) -> str:
+    return urllib.parse.quote(value, safe="")
 
 
 def _has_cookie(header: Optional[str], name: str) -> bool:

@@ -1,4 +1,4 @@
-"""Flask integration: a decorator for views that need the hub's sign-in, and the back-channel logout route."""
+"""Flask integration: a decorator for views that need the hub's sign-in, the token confirmation callback, and the back-channel logout route."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any, Callable, Optional
 
 from flask import Flask, Response, g, make_response, request
 
+from .confirm import CONFIRMATION_PARAM, is_top_level_navigation
 from .consumer import Consumer, Reply, SignedIn
 from .errors import SharedSessionError
 from .settings import HubSettings
@@ -22,6 +23,11 @@ class SharedSession:
     A hub that cannot be reached is a 503 (a page, or JSON for ``api``). The
     back-channel logout endpoint is mounted at ``logout_path`` (POST) when
     ``client_id`` is set; after it, that session's tokens are refused at once.
+    With token confirmation (``confirm=True``, the default) the callback is
+    mounted at the consumer's ``confirm_path`` (GET ``/_session/confirm``), and
+    a page navigation with a token the hub has not yet vouched for in this
+    browser goes through the hub's ``/confirm`` once (API calls: 401
+    ``ERR_TOKEN_UNCONFIRMED``; ``optional`` views: a guest).
 
     Example::
 
@@ -46,7 +52,7 @@ class SharedSession:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        """Mount the back-channel logout route (when ``client_id`` is set).
+        """Mount the back-channel logout route (when ``client_id`` is set) and the confirmation callback (unless ``confirm=False``).
 
         Example::
 
@@ -54,6 +60,8 @@ class SharedSession:
         """
         if self.consumer.settings.client_id is not None:
             app.add_url_rule(self.logout_path, "shared_session_backchannel_logout", self._backchannel_logout, methods=["POST"])
+        if self.consumer.confirm:
+            app.add_url_rule(self.consumer.confirm_path, "shared_session_confirm", self._confirm, methods=["GET"])
         app.extensions["shared_session"] = self
 
     def current(self) -> Optional[SignedIn]:
@@ -81,13 +89,19 @@ class SharedSession:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             header = request.headers.get("Cookie")
             path = _path_and_query()
+            navigation = is_top_level_navigation(request.method, request.headers)
             try:
                 g.shared_session = self.consumer.authenticate(header)
             except SharedSessionError as err:
                 if err.status >= 500:
                     return _to_flask(self.consumer.hub_unavailable(err, api=api, retry_path=path))
                 if not optional:
-                    return _to_flask(self.consumer.not_signed_in(err, method=request.method, path_and_query=path, cookie_header=header, api=api))
+                    return _to_flask(self.consumer.not_signed_in(err, method=request.method, path_and_query=path, cookie_header=header,
+                                                                 api=api, navigation=navigation))
+                if err.code == "ERR_TOKEN_UNCONFIRMED" and not api:
+                    start = self.consumer.start_confirmation(path_and_query=path, cookie_header=header, navigation=navigation)
+                    if start is not None:
+                        return _to_flask(start)
                 g.shared_session = None
             response = make_response(view(*args, **kwargs))
             for name, value in (self.consumer.signed_in_headers(header) if g.shared_session else [("Cache-Control", "no-store"), ("Vary", "Cookie")]):
@@ -98,6 +112,13 @@ class SharedSession:
             return response
 
         return wrapped
+
+    def _confirm(self) -> Response:
+        return _to_flask(self.consumer.confirmation_callback(
+            cookie_header=request.headers.get("Cookie"), return_path=request.args.get("return"),
+            confirmation=request.args.get(CONFIRMATION_PARAM),
+            html=is_top_level_navigation(request.method, request.headers) or "text/html" in request.headers.get("Accept", ""),
+        ))
 
     def _backchannel_logout(self) -> Response:
         return _to_flask(self.consumer.backchannel_logout(

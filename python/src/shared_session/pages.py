@@ -1,4 +1,4 @@
-"""The two pages a person may see from this package, plain and honest."""
+"""The pages a person may see from this package, plain and honest."""
 
 from __future__ import annotations
 
@@ -54,3 +54,26 @@ def cannot_sign_in_page(code: str, retry_url: str) -> str:
         f"<p><small>Error code: <code>{escape(code)}</code></small></p>"
     )
     return _PAGE.format(title="Cannot sign you in", body=body)
+
+
+def confirmation_failed_page(code: str, retry_url: str) -> str:
+    """The 400 page of the confirmation callback: the hub's answer cannot be
+    recorded for this browser (its state cookie is missing, or the answer is
+    not for this app and this browser). Nothing was recorded.
+
+    Example::
+
+        confirmation_failed_page("ERR_CONFIRMATION_STATE", "https://wiki.acme.com/")
+    """
+    hint = (
+        "This site could not match the sign-in service's answer to your browser: the short-lived cookie it set before "
+        "sending you there is missing. Allow cookies for this site, then try again. A link from another browser does not work here."
+        if code == "ERR_CONFIRMATION_STATE"
+        else "The sign-in service's answer was not valid for this site and this browser (it may have expired). Please try again."
+    )
+    body = (
+        f"<p>{escape(hint)}</p>"
+        f'<p><a href="{escape(retry_url)}">Try again</a></p>'
+        f"<p><small>Error code: <code>{escape(code)}</code></small></p>"
+    )
+    return _PAGE.format(title="Cannot confirm your sign-in", body=body)

@@ -7,6 +7,7 @@ from typing import Any, Dict, Optional
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
 from ..consumer import Consumer
@@ -19,6 +20,7 @@ HOOKS = {
     "FIND_OR_CREATE_USER": "shared_session.django.users.find_or_create_user",
     "ON_LOGOUT": None,
     "ENDED_SESSIONS_CACHE": "default",
+    "CONFIRM": True,
 }
 
 _lock = threading.Lock()
@@ -56,7 +58,7 @@ def build_consumer(config: Any) -> Consumer:
         find_or_create = _hook(hooks["FIND_OR_CREATE_USER"], "FIND_OR_CREATE_USER")
         on_logout = _hook(hooks["ON_LOGOUT"], "ON_LOGOUT")
         return Consumer(hub_settings, find_or_create_user=find_or_create, on_logout=on_logout,
-                        ended=DjangoCacheEndedSessions(hooks["ENDED_SESSIONS_CACHE"]))
+                        ended=DjangoCacheEndedSessions(hooks["ENDED_SESSIONS_CACHE"]), confirm=hooks["CONFIRM"])
     except SharedSessionError as err:
         raise ImproperlyConfigured(f"SHARED_SESSION: {err}") from err
 
@@ -68,6 +70,20 @@ def _hook(value: Any, name: str) -> Any:
         return import_string(value)
     except ImportError as err:
         raise ImproperlyConfigured(f"SHARED_SESSION {name}: cannot import {value!r} ({err})") from err
+
+
+def confirm_path() -> str:
+    """Where the token confirmation callback is: ``shared_session:confirm`` as the
+    project's URLconf includes it (``/auth/confirm`` under ``path("auth/", ...)``).
+
+    Example::
+
+        confirm_path()  # '/auth/confirm'
+    """
+    try:
+        return reverse("shared_session:confirm")
+    except NoReverseMatch:
+        return get_consumer().confirm_path
 
 
 def reset_consumer() -> None:

@@ -7,8 +7,9 @@ from typing import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from ..confirm import is_top_level_navigation
 from ..errors import SharedSessionError
-from .conf import get_consumer
+from .conf import confirm_path, get_consumer
 from .replies import to_django, wants_json
 
 
@@ -21,6 +22,10 @@ class SharedSessionMiddleware:
     for a hub visitor). A token that cannot be checked because the hub is down
     is a 503 (a page, or JSON for a client that does not accept HTML), never an
     anonymous visitor. Signed-in responses are ``Cache-Control: private, no-store``.
+    A page navigation with a token the hub has not yet confirmed in this
+    browser goes through the hub's ``/confirm`` once and back through
+    ``shared_session:confirm`` (``SHARED_SESSION["CONFIRM"] = False`` turns
+    this off); other requests see ``ERR_TOKEN_UNCONFIRMED`` and no user.
 
     Example::
 
@@ -42,6 +47,14 @@ class SharedSessionMiddleware:
         except SharedSessionError as err:
             if err.status >= 500:
                 return to_django(consumer.hub_unavailable(err, api=wants_json(request), retry_path=request.get_full_path()))
+            if err.code == "ERR_TOKEN_UNCONFIRMED":
+                callback = confirm_path()
+                if request.path != callback:
+                    start = consumer.start_confirmation(path_and_query=request.get_full_path(), cookie_header=header,
+                                                        navigation=is_top_level_navigation(request.method or "", request.headers),
+                                                        callback_path=callback)
+                    if start is not None:
+                        return to_django(start)
             request.shared_session_error = err
             return self.get_response(request)
         request.shared_session = auth

@@ -1,4 +1,4 @@
-"""``path("auth/", include("shared_session.django.urls"))``: sign-in and back-channel logout."""
+"""``path("auth/", include("shared_session.django.urls"))``: sign-in, the token confirmation callback and back-channel logout."""
 
 from django.urls import path
 
@@ -7,5 +7,6 @@ from . import views
 app_name = "shared_session"
 urlpatterns = [
     path("sign-in", views.sign_in, name="sign-in"),
+    path("confirm", views.confirm, name="confirm"),
     path("backchannel-logout", views.backchannel_logout, name="backchannel-logout"),
 ]
