@@ -9,7 +9,7 @@ import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
 import { CookieJar, loginOverHttp, logoutOverHttp } from '../helpers/http.js'
 import { startDjangoApp } from './django-app.js'
-import { assertPythonReady, freePort, GENEROUS_RATE_LIMIT, type FlaskApp } from './flask-app.js'
+import { assertPythonReady, confirmed, freePort, GENEROUS_RATE_LIMIT, type FlaskApp } from './flask-app.js'
 import { postLogoutToken, signLogoutToken } from './logout-token.js'
 
 // examples/django (the package's Django middleware and views) as a real
@@ -62,8 +62,9 @@ describe('Django example (examples/django) against a real hub', () => {
     return { jar, token }
   }
 
+  /** A GET from a browser in which the hub has confirmed the token `cookie` carries (flask-confirm.test.ts: the round trip itself). */
   function get(path: string, cookie = '', accept = 'application/json'): Promise<Response> {
-    return fetch(`${blog.url}${path}`, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie } : {}) } })
+    return fetch(`${blog.url}${path}`, { redirect: 'manual', headers: { accept, ...(cookie ? { cookie: confirmed(cookie) } : {}) } })
   }
 
   async function me(token: string): Promise<{ status: number; body: Record<string, unknown> }> {

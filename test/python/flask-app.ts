@@ -1,6 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { decodeJwt } from 'jose'
+import { sidDigest } from '../../src/confirm/cookies.js'
 
 /** Debian's Python: the one `.ci/run` installs Flask, PyJWT and cryptography into (not a pyenv one on PATH). */
 export const PYTHON = '/usr/bin/python3'
@@ -29,6 +31,27 @@ export function assertPythonReady(): void {
         'Run scripts/setup.sh (it installs python3-flask, python3-django, python3-jwt and python3-cryptography), or apt-get install them.',
     )
   }
+}
+
+/** The binding cookie of a Python app on an http hub (`__Host-ss-bound` on https). */
+export const BOUND_COOKIE = 'ss-bound'
+
+/**
+ * `cookie` as a browser in which the hub has confirmed the session of the
+ * token it carries sends it: with the binding cookie the package's
+ * confirmation callback records, `ss-bound=D(sid).-` (the first token's, if
+ * several; nothing for one that does not decode). flask-confirm.test.ts walks
+ * the round trip itself; these tests are about what comes after it.
+ */
+export function confirmed(cookie: string, tokenCookie = 'ss-token'): string {
+  const token = cookie.split(';').map((part) => part.trim()).find((part) => part.startsWith(`${tokenCookie}=`))?.slice(tokenCookie.length + 1)
+  let sid: unknown
+  try {
+    sid = token ? decodeJwt(token).sid : undefined
+  } catch {
+    sid = undefined
+  }
+  return typeof sid === 'string' ? `${cookie}; ${BOUND_COOKIE}=${sidDigest(sid)}.-` : cookie
 }
 
 /** Hub options for these tests: many sign-ins of alice in a minute, which is not what they test (test/hub has the rate limit's own tests). */

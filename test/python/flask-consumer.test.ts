@@ -12,7 +12,7 @@ import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import type { SessionUser } from '../../src/stores/store.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
 import { CookieJar, loginOverHttp, logoutOverHttp } from '../helpers/http.js'
-import { assertPythonReady, freePort, GENEROUS_RATE_LIMIT, startFlaskApp, type FlaskApp } from './flask-app.js'
+import { assertPythonReady, confirmed, freePort, GENEROUS_RATE_LIMIT, startFlaskApp, type FlaskApp } from './flask-app.js'
 
 // The "App 2" of the original blog post, done right, as a real Python process:
 // examples/python-flask/app.py verifies the hub's parent-domain token with
@@ -72,8 +72,9 @@ describe('Flask consumer (examples/python-flask) against a real hub', () => {
     return token
   }
 
+  /** A GET from a browser in which the hub has confirmed `token` (flask-confirm.test.ts: the round trip itself). */
   function get(app: FlaskApp, path: string, token?: string, extraCookies = ''): Promise<Response> {
-    const cookie = [token === undefined ? '' : `${TOKEN_COOKIE}=${token}`, extraCookies].filter(Boolean).join('; ')
+    const cookie = [token === undefined ? '' : confirmed(`${TOKEN_COOKIE}=${token}`), extraCookies].filter(Boolean).join('; ')
     return fetch(`${app.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} })
   }
 

@@ -13,7 +13,7 @@ import { DEFAULT_BACKCHANNEL_POLICY, deliverLogoutToken, signLogoutToken as hubS
 import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
 import { CookieJar, loginOverHttp } from '../helpers/http.js'
-import { assertPythonReady, freePort, GENEROUS_RATE_LIMIT, startFlaskApp, type FlaskApp } from './flask-app.js'
+import { assertPythonReady, confirmed, freePort, GENEROUS_RATE_LIMIT, startFlaskApp, type FlaskApp } from './flask-app.js'
 import { BACKCHANNEL_LOGOUT_EVENT, postLogoutToken, signLogoutToken } from './logout-token.js'
 
 // The package's back-channel logout receiver and its other guards, in the
@@ -78,8 +78,9 @@ describe('Flask example: back-channel logout, key rotation, duplicate cookies', 
     return token
   }
 
+  /** /api/me from a browser in which the hub has confirmed the token `cookie` carries. */
   function me(cookie: string, accept = 'application/json'): Promise<Response> {
-    return fetch(`${wiki.url}/api/me`, { headers: { cookie, accept } })
+    return fetch(`${wiki.url}/api/me`, { headers: { cookie: confirmed(cookie), accept } })
   }
 
   function logoutToken(token: string, options: Partial<Parameters<typeof signLogoutToken>[1]> = {}): Promise<string> {
