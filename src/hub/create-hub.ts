@@ -14,6 +14,7 @@ import { logout } from './logout.js'
 import { HUB_SITE, resolveHubOptions, type HubContext, type HubOptions } from './options.js'
 import { layout } from './pages/layout.js'
 import { refresh } from './refresh.js'
+import { endDevice, endSite, showSessions } from './sessions-page.js'
 import { pull } from './pull.js'
 import { createMember, type Member } from '../member/create-member.js'
 import type { Emitter } from '../events/emitter.js'
@@ -50,6 +51,9 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/login': { GET: showLoginForm, POST: submitLogin },
   '/logout': { POST: (ctx, r) => logout(ctx, r, { everywhere: false }) },
   '/logout/everywhere': { POST: (ctx, r) => logout(ctx, r, { everywhere: true }) },
+  '/sessions': { GET: showSessions },
+  '/sessions/end': { POST: endDevice },
+  '/sessions/end-site': { POST: endSite },
   '/refresh': { GET: refresh },
   '/confirm': { GET: confirm },
   '/pull': { GET: pull },

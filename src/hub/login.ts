@@ -2,6 +2,7 @@ import { setSiteCookies } from '../sites/site-cookies.js'
 import { redirect } from '../http/respond.js'
 import type { ConnectionInfo } from '../adapters/node/listener.js'
 import { linkSite } from '../sessions/link.js'
+import { recordDevice } from '../sessions/device.js'
 import { rotateSession } from '../sessions/rotate.js'
 import type { SessionUser } from '../stores/store.js'
 import { checkCsrf } from './csrf.js'
@@ -62,6 +63,8 @@ export async function submitLogin(ctx: HubContext, request: RequestWithBody, inf
   const now = ctx.now()
   const previous = await hubSession(ctx, request)
   const session = await rotateSession(ctx.store, ctx.policy, previous?.id ?? null, { user: pickUser(user), now })
+  // The session map ("Your sessions"): the device this sign-in came from.
+  await recordDevice(ctx.store, session.id, { userAgent: request.headers.get('user-agent') ?? '', address: clientAddress(ctx, request, info.clientAddress) })
   const cookieValue = await linkSite(ctx.store, session, HUB_SITE, now, 'login')
   const cookies = setSiteCookies(ctx.cookies, cookieValue, (session.absoluteExpiresAt - now) / 1000, { pushed: false })
   const token = await tokenCookieFor(ctx, session)

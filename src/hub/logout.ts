@@ -1,11 +1,9 @@
-import { clearCookie } from '../http/cookies.js'
 import { redirect } from '../http/respond.js'
-import { endSession } from '../sessions/destroy.js'
 import { checkCsrf } from './csrf.js'
-import { HUB_SITE, type HubContext } from './options.js'
+import { endHubSession, signedOutCookies } from './end-session.js'
+import type { HubContext } from './options.js'
 import { hubSession, readForm } from './request.js'
 import { returnTo } from './return-to.js'
-import { clearSiteCookies } from '../sites/site-cookies.js'
 import type { RequestWithBody } from '../http/request-head.js'
 
 /**
@@ -24,11 +22,6 @@ export async function logout(ctx: HubContext, request: RequestWithBody, options:
   checkCsrf(ctx, request, form.get('csrf'), { origins: ctx.returnOrigins, requireToken: false })
   const back = returnTo(ctx, form.get('return'))
   const session = await hubSession(ctx, request)
-  if (session) {
-    await endSession(ctx.store, session, options)
-    ctx.events.emit('logout', { site: HUB_SITE, sessionId: session.id, user: session.user, everywhere: options.everywhere })
-  }
-  const cookies = clearSiteCookies(ctx.cookies)
-  if (ctx.tokenCookie) cookies.push(clearCookie(ctx.tokenCookie))
-  return redirect(back ?? `${ctx.basePath}/login`, { 'set-cookie': cookies })
+  if (session) await endHubSession(ctx, session, options)
+  return redirect(back ?? `${ctx.basePath}/login`, { 'set-cookie': signedOutCookies(ctx) })
 }

@@ -1,4 +1,5 @@
 import { SharedSessionError } from '../errors/shared-session-error.js'
+import { withoutReserved } from '../sessions/reserved.js'
 
 /**
  * How a site carries its anonymous data into a session it adopts: given
@@ -34,6 +35,8 @@ export const fillMissing: MergeData = (anonymous, adopted) => {
 /**
  * The `merge` option as a function: `'fill'` (the default, {@link
  * fillMissing}), `'none'` (drop the anonymous data, as before 0.2), or your own.
+ * Neither side ever holds shared-session's reserved keys, and any a merge
+ * returns are dropped: the session map is never copied between sessions.
  *
  * @example
  * ```ts
@@ -43,6 +46,6 @@ export const fillMissing: MergeData = (anonymous, adopted) => {
 export function resolveMerge(option: 'fill' | 'none' | MergeData | undefined): MergeData {
   if (option === undefined || option === 'fill') return fillMissing
   if (option === 'none') return () => ({})
-  if (typeof option === 'function') return option
+  if (typeof option === 'function') return (anonymous, adopted) => withoutReserved(option(anonymous, adopted))
   throw new SharedSessionError('ERR_CONFIG_INVALID', 'merge must be "fill", "none" or a function (anonymous, adopted) => changes', { detail: 'merge' })
 }

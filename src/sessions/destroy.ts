@@ -1,6 +1,7 @@
 import type { SessionStore } from '../stores/store.js'
 import type { GlobalSession } from './session.js'
 import { hashCookieValue, isWellFormedId } from './ids.js'
+import { LINK_KEY_PREFIX } from './link.js'
 
 /**
  * Log a session out everywhere it is linked: every site sees it gone on its
@@ -39,6 +40,23 @@ export function destroyUserSessions(store: SessionStore, sub: string): Promise<n
  */
 export async function unlinkSite(store: SessionStore, cookieValue: unknown): Promise<boolean> {
   return isWellFormedId(cookieValue) ? store.deleteLink(hashCookieValue(cookieValue)) : false
+}
+
+/**
+ * Sign one site out of a session by the link's store hash (from
+ * `mapUserSessions`): the link goes, and so does its note in the session
+ * map. The session and its other sites live on. True when the link existed.
+ *
+ * @example
+ * ```ts
+ * const held = mapped.sites.find((s) => s.ref === form.get('site'))
+ * if (held) await unlinkHeldSite(store, mapped.session.id, held.hash)
+ * ```
+ */
+export async function unlinkHeldSite(store: SessionStore, sessionId: string, hash: string): Promise<boolean> {
+  const existed = await store.deleteLink(hash)
+  await store.patchSession(sessionId, { set: {}, unset: [`${LINK_KEY_PREFIX}${hash}`] })
+  return existed
 }
 
 /**

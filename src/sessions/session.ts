@@ -1,5 +1,6 @@
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import type { SessionRecord, SessionUser } from '../stores/store.js'
+import { isReservedKey, RESERVED_PREFIX } from './reserved.js'
 
 /**
  * A global session as apps see it: `data` holds parsed JSON values.
@@ -21,6 +22,7 @@ export interface GlobalSession {
 
 /**
  * Turn a stored record into a {@link GlobalSession} (parse each data value).
+ * Reserved keys (the session map, see `reserved.ts`) are left out: apps never see them.
  *
  * @example
  * ```ts
@@ -29,7 +31,7 @@ export interface GlobalSession {
  */
 export function fromRecord(record: SessionRecord): GlobalSession {
   const data: Record<string, unknown> = Object.create(null)
-  for (const [key, json] of Object.entries(record.data)) data[key] = JSON.parse(json)
+  for (const [key, json] of Object.entries(record.data)) if (!isReservedKey(key)) data[key] = JSON.parse(json)
   return { ...record, data }
 }
 
@@ -40,7 +42,8 @@ const MAX_VALUE_BYTES = 64 * 1024
 /**
  * Encode app data changes into a store patch: `undefined` removes a key,
  * anything else is stored as JSON. Refuses keys and values a store could
- * not hold faithfully, with ERR_SESSION_DATA_INVALID.
+ * not hold faithfully, and keys under the reserved prefix (`@ss/`), with
+ * ERR_SESSION_DATA_INVALID.
  *
  * @example
  * ```ts
@@ -53,6 +56,9 @@ export function toPatch(changes: Record<string, unknown>): { set: Record<string,
   for (const [key, value] of Object.entries(changes)) {
     if (key === '' || key.length > MAX_KEY_LENGTH || /[\u0000-\u001f]/.test(key)) {
       throw new SharedSessionError('ERR_SESSION_DATA_INVALID', `session data key ${JSON.stringify(key.slice(0, 40))} must be 1–${MAX_KEY_LENGTH} printable characters`, { detail: key.slice(0, 40) })
+    }
+    if (isReservedKey(key)) {
+      throw new SharedSessionError('ERR_SESSION_DATA_INVALID', `session data keys starting with ${RESERVED_PREFIX} are shared-session's own`, { detail: key.slice(0, 40) })
     }
     if (value === undefined) {
       unset.push(key)

@@ -11,6 +11,7 @@ import { assertOneLineError, freePort, freePortRange, runCli, startCli, type Cli
 
 const PASSWORD = 'correct horse battery'
 const NEW_PASSWORD = 'staple of the battery'
+const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'
 const READY = /listening on .*\n[\s\S]*forward-auth/
 
 /** Everything a person does with the CLI, in order, from an empty folder. */
@@ -134,7 +135,7 @@ describe('shared-session, used from a clean folder', () => {
     test('sessions list shows a real login; sessions revoke ends it everywhere, forward-auth included', async () => {
       // The previous test's login left one session; this browser adds a second.
       const jar = new CookieJar()
-      const login = await loginOverHttp(hubAt(), jar, { username: 'alice', password: NEW_PASSWORD })
+      const login = await loginOverHttp(hubAt(), jar, { username: 'alice', password: NEW_PASSWORD }, { 'user-agent': FIREFOX })
       assert.equal(login.status, 303)
       // Named __Secure-ss-token on a hub that marks cookies Secure, ss-token on an http hub (*.localhost included, for WebKit).
       const token = jar.get('__Secure-ss-token') ?? jar.get('ss-token')
@@ -148,9 +149,12 @@ describe('shared-session, used from a clean folder', () => {
 
       const listed = await cli(['sessions', 'list', 'alice'])
       assert.equal(listed.code, 0, listed.stderr)
-      const lines = listed.stdout.trim().split('\n')
-      assert.equal(lines.length, 2, listed.stdout)
-      for (const line of lines) assert.match(line, /^\S{12}…\tcreated \d{4}-.*\tlast seen \d{4}-/)
+      // As "Your sessions" shows them: per device, then the sites holding it and how they got it.
+      const devices = listed.stdout.split('\n').filter((line) => line.startsWith('session '))
+      assert.equal(devices.length, 2, listed.stdout)
+      for (const line of devices) assert.match(line, /^session \S{22}\t[^\t]+\t\S+\tfirst seen \d{4}-.*\tlast seen \d{4}-/)
+      assert.match(listed.stdout, /^session \S{22}\tFirefox on Linux\t\S*127\.0\.0\.1\tfirst seen /m)
+      assert.match(listed.stdout, /^ {2}site hub\tvia login\tsince \d{4}-/m)
       assert.ok(!listed.stdout.includes((jar.get('__Host-ss') ?? jar.get('ss'))!.slice(0, 12)), 'no cookie value in the listing')
 
       const revoked = await cli(['sessions', 'revoke', 'alice'])

@@ -17,19 +17,21 @@ button.secondary{background:#eef1f7;color:#1d2330;margin-top:.75rem}
 .error{background:#fdecec;color:#9b1c1c;border-radius:8px;padding:.6rem .8rem;margin:0 0 1rem;font-size:.95rem}
 .who{background:#eef6ee;border-radius:8px;padding:.75rem 1rem;margin:0 0 1rem}
 footer{margin-top:1.25rem;color:#8a92a3;font-size:.8rem;text-align:center}
+main.wide{width:min(46rem,94vw)}
 `
 
 /**
  * The hub's page frame: one centered card, no scripts, no external assets.
+ * A page with a list asks for a `wide` card and may add its own `style`.
  *
  * @example
  * ```ts
  * return html(layout('Sign in', '<form>…</form>'))
  * ```
  */
-export function layout(title: string, body: string): string {
+export function layout(title: string, body: string, options: { wide?: boolean; style?: string } = {}): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
-<body><main>${body}<footer>shared-session</footer></main></body></html>`
+<title>${escapeHtml(title)}</title><style>${STYLE}${options.style ?? ''}</style></head>
+<body><main${options.wide ? ' class="wide"' : ''}>${body}<footer>shared-session</footer></main></body></html>`
 }
