@@ -14,8 +14,12 @@ export interface StartConfirmationOptions {
   /** Where to go once confirmed: a path on this app (path, query). */
   back: string
   cookies: ConfirmCookies
-  /** More `Set-Cookie` values for the same response (a bounce marker). */
-  setCookies?: string[]
+  /**
+   * The state of a round trip already in flight in this browser (another
+   * tab's), read from the state cookie: reused, so both tabs' answers match
+   * the one cookie. A fresh state when absent.
+   */
+  inFlight?: string
 }
 
 /**
@@ -23,6 +27,8 @@ export interface StartConfirmationOptions {
  * state in this app's host-only state cookie, and a redirect to the hub's
  * `/confirm` with the same state and this app's callback as the return
  * address. Only for top-level GET navigations (the hub refuses others).
+ * A second tab that needs confirming while the first is on its way reuses
+ * the first one's state, so neither answer is refused.
  *
  * @example
  * ```ts
@@ -30,9 +36,14 @@ export interface StartConfirmationOptions {
  * ```
  */
 export function startConfirmation(options: StartConfirmationOptions): Response {
-  const state = randomBytes(16).toString('base64url')
+  const reuse = options.inFlight !== undefined && STATE.test(options.inFlight)
+  const state = reuse ? options.inFlight! : randomBytes(16).toString('base64url')
   const callback = `${options.origin}${options.callbackPath}?return=${encodeURIComponent(options.back)}`
   const location = `${options.hubBase}/confirm?return=${encodeURIComponent(callback)}&state=${state}`
-  const cookies = [setCookie(options.cookies.state, state, STATE_SECONDS), ...(options.setCookies ?? [])]
-  return redirect(location, { 'set-cookie': cookies, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }, 302)
+  const headers: Record<string, string | string[]> = { 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }
+  if (!reuse) headers['set-cookie'] = [setCookie(options.cookies.state, state, STATE_SECONDS)]
+  return redirect(location, headers, 302)
 }
+
+/** What the hub accepts as a state. */
+const STATE = /^[A-Za-z0-9_-]{16,128}$/

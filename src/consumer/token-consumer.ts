@@ -164,11 +164,12 @@ export function createTokenConsumer<U = LoginClaims>(options: TokenConsumerOptio
         }
       }
       if (unconfirmed) {
-        // Never a loop: one round trip at a time (its state cookie is the marker), and its answer is
-        // recorded for this very token, so the same token never asks again.
-        if (isTopLevelNavigation(request, { crawlers: true }) && cookieCount(request, confirmNames.state.name) === 0) {
+        // Never a loop: the answer is recorded for this very token, so the same token never asks again
+        // (a second tab on its way at the same time shares the first one's state).
+        if (isTopLevelNavigation(request, { crawlers: true })) {
           const url = new URL(request.url)
-          return { value: anonymous, response: startConfirmation({ hubBase, origin, callbackPath: confirmPath, back: url.pathname + url.search, cookies: confirmNames }) }
+          const inFlight = readCookie(request, confirmNames.state.name)
+          return { value: anonymous, response: startConfirmation({ hubBase, origin, callbackPath: confirmPath, back: url.pathname + url.search, cookies: confirmNames, inFlight }) }
         }
         if (requireLogin) return { value: anonymous, response: json({ error: 'ERR_TOKEN_UNCONFIRMED' }, 401, { 'cache-control': 'no-store' }) }
         return { value: anonymous }

@@ -98,9 +98,9 @@ function isRedirectMode(request: RequestWithBody): boolean {
 
 /**
  * A valid token cookie the hub has not yet vouched for in this browser. A
- * browser's page (redirect mode) goes through the hub's `/confirm` once:
- * never while a round trip is in flight (its state cookie), and its answer
- * is recorded for this very token, so the same token never asks again.
+ * browser's page (redirect mode) goes through the hub's `/confirm` once (a
+ * second tab shares a round trip in flight), and its answer is recorded for
+ * this very token, so the same token never asks again.
  */
 function unconfirmed(ctx: HubContext, request: RequestWithBody, cookies: ConfirmCookies): Response {
   if (isRedirectMode(request)) {
@@ -108,10 +108,11 @@ function unconfirmed(ctx: HubContext, request: RequestWithBody, cookies: Confirm
     // Traefik and Caddy ask with GET and name the original method in X-Forwarded-Method.
     const method = request.headers.get('x-forwarded-method') ?? request.method
     const navigation = isTopLevelNavigation({ method: method.toUpperCase(), url: request.url, headers: request.headers }, { crawlers: true })
-    if (site && navigation && cookieCount(request, cookies.state.name) === 0) {
-      return startConfirmation({ hubBase: `${ctx.origin}${ctx.basePath}`, origin: site.origin, callbackPath: FORWARD_AUTH_CONFIRM_PATH, back: site.path, cookies })
+    if (site && navigation) {
+      const inFlight = readCookie(request, cookies.state.name)
+      return startConfirmation({ hubBase: `${ctx.origin}${ctx.basePath}`, origin: site.origin, callbackPath: FORWARD_AUTH_CONFIRM_PATH, back: site.path, cookies, inFlight })
     }
-    return refusal(request, 'ERR_TOKEN_UNCONFIRMED', 'This browser is still confirming its sign-in with the sign-in service (in another window, or a confirmation left unfinished). Try again in two minutes.')
+    return refusal(request, 'ERR_TOKEN_UNCONFIRMED', 'This request could not confirm the sign-in with the sign-in service: only a page opened in the browser can (or the site is not configured at the hub).')
   }
   return unauthorized(ctx, request, 'ERR_TOKEN_UNCONFIRMED')
 }

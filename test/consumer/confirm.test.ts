@@ -131,6 +131,22 @@ describe('token confirmation: a token-only app trusts a token only once the hub 
     assert.equal(next.auth?.claims?.username, 'alice')
   })
 
+  it('two tabs need confirming at once: they share one state, and both land signed in', async () => {
+    const alice = await signedIn(ALICE)
+    const open = async (path: string) => {
+      const result = await consumer.handle({ method: 'GET', url: `${FORUM}${path}`, headers: new Headers({ ...NAVIGATE, cookie: alice.cookie(alice.forum) }) })
+      alice.take(alice.forum, result.response!)
+      return result.response!.headers.get('location')!
+    }
+    const [first, second] = [await open('/a'), await open('/b')] // the second tab leaves before the first comes back
+    assert.equal(new URL(first).searchParams.get('state'), new URL(second).searchParams.get('state'))
+    for (const [trip, path] of [[first, '/a'], [second, '/b']] as const) {
+      const landing = await navigate(alice, trip)
+      assert.equal(landing.at, `${FORUM}${path}`)
+      assert.equal(landing.auth?.claims?.username, 'alice', `${path}: ${landing.hops.join(' → ')}`)
+    }
+  })
+
   it("a sibling overwrites alice's confirmed token with mallory's: refused, and the hub gives alice her own token back", async () => {
     const alice = await signedIn(ALICE)
     assert.equal((await navigate(alice, `${FORUM}/`)).auth?.claims?.username, 'alice')
