@@ -17,9 +17,14 @@ export function sharedKeys(): Promise<KeysConfig> {
   return keysPromise
 }
 
-/** A hub with the OIDC provider on, its clients given. */
-export async function startOidcHub(clients: OidcClient[], extra: Partial<OidcOptions> = {}, hubOptions: Parameters<typeof startTestHub>[0] = {}): Promise<TestHub> {
-  const keys = await sharedKeys()
+/** A hub with the OIDC provider on, its clients given; `keys` defaults to the shared (EdDSA) ones. */
+export async function startOidcHub(
+  clients: OidcClient[],
+  extra: Partial<OidcOptions> = {},
+  hubOptions: Parameters<typeof startTestHub>[0] = {},
+  keysConfig?: KeysConfig,
+): Promise<TestHub> {
+  const keys = keysConfig ?? (await sharedKeys())
   return startTestHub({ ...hubOptions, keys: await loadKeyRing(keys), oidc: { signingKey: keys.signingKeys[0]!, clients, ...extra } })
 }
 
@@ -35,8 +40,14 @@ export interface OidcWorld {
   close(): Promise<void>
 }
 
-/** Start the hub (with a member and two relying parties registered). */
-export async function startOidcWorld(): Promise<OidcWorld> {
+/**
+ * Start the hub (with a member and two relying parties registered), plus
+ * `extraClients`: relying parties the caller serves itself (another
+ * language's library), registered beside rp and rp2. `keys`: the hub's
+ * keys when the shared EdDSA ones will not do (an RP that cannot check an
+ * EdDSA ID token's at_hash gets an ES256 hub).
+ */
+export async function startOidcWorld(extraClients: OidcClient[] = [], options: { keys?: KeysConfig } = {}): Promise<OidcWorld> {
   const rpListen = await listenOnFreePort()
   const rp2Listen = await listenOnFreePort()
   const shopListen = await listenOnFreePort()
@@ -48,9 +59,11 @@ export async function startOidcWorld(): Promise<OidcWorld> {
     [
       { clientId: 'rp', redirectUris: [`${rpOrigin}/cb`], secretHash: hashClientSecret(secret), backchannelLogoutUri: `http://127.0.0.1:${rpListen.port}/backchannel-logout` },
       { clientId: 'rp2', redirectUris: [`${rp2Origin}/cb`], public: true, backchannelLogoutUri: `http://127.0.0.1:${rp2Listen.port}/backchannel-logout` },
+      ...extraClients,
     ],
     {},
     { sites: [{ name: 'shop', origin: shopOrigin }] },
+    options.keys,
   )
   const sites: DemoSite[] = [
     { name: 'hub', label: 'hub', origin: hub.origin, shop: false },
