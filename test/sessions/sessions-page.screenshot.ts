@@ -1,6 +1,7 @@
 /**
- * Writes docs/screenshots/sessions-page.png: "Your sessions" for alice
- * with three devices on the demo's sites, in Debian's Chromium. Not part of
+ * Writes docs/screenshots/sessions-page.png (and -phone.png, a phone-sized
+ * window): "Your sessions" for alice with three devices on the demo's
+ * sites, in Debian's Chromium. Not part of
  * `npm test` (it is a picture for people); run it after changing the page:
  *
  *   node --import tsx test/sessions/sessions-page.screenshot.ts
@@ -13,7 +14,7 @@ import { CHROMIUM, CHROMIUM_ARGS } from '../helpers/browser.js'
 import { ALICE, startTestHub } from '../helpers/hub.js'
 import { CookieJar, loginOverHttp } from '../helpers/http.js'
 
-const OUT = new URL('../../docs/screenshots/sessions-page.png', import.meta.url).pathname
+const SHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 const DAY = 24 * HOUR
@@ -69,13 +70,16 @@ try {
   clock = real
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
   try {
-    const context = await browser.newContext({ viewport: { width: 900, height: 760 }, deviceScaleFactor: 1 })
-    await context.addCookies([...laptop!.cookies].map(([name, value]) => ({ name, value, url: th.origin })))
-    const page = await context.newPage()
-    const response = await page.goto(`${th.origin}/sessions`)
-    if (response?.status() !== 200) throw new Error(`GET /sessions answered ${response?.status()}`)
-    await page.screenshot({ path: OUT, fullPage: true })
-    console.log(`wrote ${OUT}`)
+    for (const [name, viewport] of [['sessions-page', { width: 900, height: 760 }], ['sessions-page-phone', { width: 390, height: 760 }]] as const) {
+      const context = await browser.newContext({ viewport, deviceScaleFactor: 1 })
+      await context.addCookies([...laptop!.cookies].map(([cookie, value]) => ({ name: cookie, value, url: th.origin })))
+      const page = await context.newPage()
+      const response = await page.goto(`${th.origin}/sessions`)
+      if (response?.status() !== 200) throw new Error(`GET /sessions answered ${response?.status()}`)
+      await page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true })
+      await context.close()
+      console.log(`wrote ${SHOTS}${name}.png`)
+    }
   } finally {
     await browser.close()
   }

@@ -42,7 +42,7 @@ const STYLE = `
 .what strong{font-size:1.05rem}
 .badge{display:inline-block;margin-left:.4rem;padding:.05rem .5rem;border-radius:99px;background:#e8eefe;color:#2a4fc4;font-size:.75rem;font-weight:600;vertical-align:2px}
 .meta{color:#5b6475;font-size:.85rem}
-.meta time{white-space:nowrap}
+.meta span{white-space:nowrap}
 form.inline{margin:0}
 button.small{width:auto;margin:0;padding:.35rem .8rem;font-size:.85rem;background:#eef1f7;color:#1d2330}
 button.small.danger{background:#fdecec;color:#9b1c1c}
@@ -66,6 +66,18 @@ button.link:hover{color:#9b1c1c}
 .everywhere button{width:auto;margin:0;padding:.55rem 1rem;background:#c53030}
 main.wide{margin:2rem 0}
 a.back{color:#3d6df2;font-size:.9rem;text-decoration:none}
+@media (max-width:36rem){
+main.wide{padding:1.5rem 1rem 1rem;margin:.75rem 0}
+.device{padding:.8rem .75rem .4rem}
+.device-head{gap:.6rem}
+.mark{width:2rem;height:2rem}
+.sites,.sites tbody{display:block}
+.sites colgroup{display:none}
+.sites tr{display:grid;grid-template-columns:1fr auto auto;grid-template-areas:"site site via" "how when end";gap:.15rem .6rem;align-items:center;border-top:1px solid #eef0f4;padding:.5rem 0}
+.sites td{border:0;padding:0}
+.sites td.site{grid-area:site}.sites td.via-cell{grid-area:via}.sites td.how{grid-area:how}.sites td.when{grid-area:when}.sites td.end{grid-area:end}
+.sites td.site small{display:inline;margin-left:.4rem}
+}
 `
 
 /**
@@ -96,7 +108,7 @@ function device(p: { base: string; csrf: string; now: number }, d: DeviceRow): s
     d.address ? escapeHtml(d.address) : null,
     `first seen ${when(d.firstSeen, p.now)}`,
     d.current ? 'active now' : `last seen ${when(d.lastSeen, p.now)}`,
-  ].filter(Boolean).join(' · ')
+  ].filter(Boolean).map((part) => `<span>${part}</span>`).join(' · ')
   const end = d.current
     ? form(p, '/logout', {}, '<button class="small" type="submit">Sign out</button>')
     : form(p, '/sessions/end', { session: d.ref }, '<button class="small danger" type="submit" data-testid="end-device">Sign out</button>')
@@ -105,7 +117,7 @@ function device(p: { base: string; csrf: string; now: number }, d: DeviceRow): s
     const own = d.current && s.site === 'hub'
     const action = own ? '' : form(p, '/sessions/end-site', { session: d.ref, site: s.ref }, `<button class="link" type="submit" data-testid="end-site" title="Sign out of ${escapeHtml(s.site)} on this device">Sign out</button>`)
     return `<tr data-testid="site" data-site="${escapeHtml(s.site)}" data-via="${escapeHtml(s.via)}"><td class="site">${escapeHtml(s.site)}${s.host ? `<small>${escapeHtml(s.host)}</small>` : ''}</td>
-<td><span class="via ${escapeHtml(s.via)}" title="${escapeHtml(VIA_MEANING[s.via])}">${escapeHtml(s.via)}</span></td>
+<td class="via-cell"><span class="via ${escapeHtml(s.via)}" title="${escapeHtml(VIA_MEANING[s.via])}">${escapeHtml(s.via)}</span></td>
 <td class="how">${escapeHtml(VIA_MEANING[s.via])}</td><td class="when">${when(s.at, p.now)}</td><td class="end">${action}</td></tr>`
   })
   const sites = rows.length > 0 ? `<table class="sites"><colgroup><col class="c-site"><col class="c-via"><col class="c-how"><col class="c-when"><col class="c-end"></colgroup>${rows.join('')}</table>` : '<p class="none">No site holds this session right now.</p>'
