@@ -115,7 +115,9 @@ def create_app(env: Mapping[str, str] = os.environ) -> Flask:
     users = LocalUsers(database)
     app = Flask(__name__)
     # Ended sessions live in the same SQLite file, so every worker process refuses them at once.
-    shared = SharedSession(app, settings, find_or_create_user=users.find_or_create, ended=SqliteEndedSessions(database))
+    # Token confirmation (on unless CONFIRM=off) mounts GET /_session/confirm: the hub vouches that a token is this browser's.
+    shared = SharedSession(app, settings, find_or_create_user=users.find_or_create, ended=SqliteEndedSessions(database),
+                           confirm=env.get("CONFIRM", "on") != "off")
 
     @app.get("/")
     @shared.login_required

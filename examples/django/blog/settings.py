@@ -56,6 +56,8 @@ SHARED_SESSION = {
     "FORWARD_AUTH_URL": env.get("FORWARD_AUTH_URL") or None,
     "REVOCATION": env.get("REVOCATION") or "auto",
     "REVOCATION_CACHE_SECONDS": float(env.get("REVOCATION_CACHE_SECONDS") or 5),
+    # Token confirmation: the hub vouches, once per browser and session, that a token is this browser's (CONFIRM=off: not asked).
+    "CONFIRM": env.get("CONFIRM", "on") != "off",
 }
 
 LOGGING = {
