@@ -6,13 +6,14 @@ import { request as httpsRequest } from 'node:https'
  * probe: the status and the parsed body (null when not JSON). `*.localhost`
  * names go to 127.0.0.1 with the right Host header, as browsers resolve
  * them. Rejects with the socket error code (`ECONNREFUSED`) or a timeout.
+ * `unref`: the request keeps no process alive (a background check).
  *
  * @example
  * ```ts
  * const { status, body } = await getJson('http://auth.acme.localhost:4000/.well-known/shared-session.json', 3000)
  * ```
  */
-export function getJson(url: string, timeoutMs: number, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+export function getJson(url: string, timeoutMs: number, headers: Record<string, string> = {}, options: { unref?: boolean } = {}): Promise<{ status: number; body: unknown }> {
   const target = new URL(url)
   const loopback = target.hostname === 'localhost' || target.hostname.endsWith('.localhost')
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest
@@ -45,6 +46,7 @@ export function getJson(url: string, timeoutMs: number, headers: Record<string, 
         })
       },
     )
+    if (options.unref) req.on('socket', (socket) => socket.unref())
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)))
     req.on('error', (err: NodeJS.ErrnoException) => reject(new Error(err.code ? `${err.code}` : err.message)))
     req.end()

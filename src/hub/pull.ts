@@ -63,13 +63,15 @@ export async function pull(ctx: HubContext, request: RequestWithBody, info: Conn
   }
   const sealed = sealHandoff(ctx.ring, { ref: session?.id ?? null, src: HUB_SITE, dst: dst.name, bind, ttlSeconds: ctx.timeout, now })
   const query = new URLSearchParams({ p: sealed, return: back })
-  if (walk.length > 0) query.set('walk', walk.join(','))
+  // Present even when empty (the walk's last member): the member then goes on past a failure to link.
+  if (url.searchParams.has('walk')) query.set('walk', walk.join(','))
   return redirect(`${dst.origin}${ctx.prefix}/accept?${query}`, { ...PRIVATE_HEADERS, 'set-cookie': cookies }, 302)
 }
 
 /**
  * The URL of a member's sync endpoint: the first hop of the login walk.
  * The return URL goes along as it is; the members pass it on hop by hop.
+ * `walk` is there even when empty, so every hop knows it is on a walk.
  *
  * @example
  * ```ts
@@ -77,8 +79,7 @@ export async function pull(ctx: HubContext, request: RequestWithBody, info: Conn
  * ```
  */
 export function syncUrl(ctx: HubContext, origin: string, back: string, walk: string[]): string {
-  const query = new URLSearchParams({ return: back })
-  if (walk.length > 0) query.set('walk', walk.join(','))
+  const query = new URLSearchParams({ return: back, walk: walk.join(',') })
   return `${origin}${ctx.prefix}/sync?${query}`
 }
 

@@ -12,7 +12,7 @@ import { bindingOf, bounceReason, credentialsOf, NO_COOKIES_FLAG, shortRecord, s
 import type { MemberContext } from './options.js'
 import { HUB_SITE } from '../hub/options.js'
 import { clearSiteCookies } from '../sites/site-cookies.js'
-import { nextHop, parseWalk } from './walk.js'
+import { nextHop, parseWalk, skipHop } from './walk.js'
 
 /**
  * GET `{prefix}/accept?p=…&return=…[&walk=…]`: the end of a pull. Checks
@@ -21,6 +21,9 @@ import { nextHop, parseWalk } from './walk.js'
  * (SameSite=Lax), and goes on: to the next member of a login walk, or to the
  * clean return URL. The state cookie the pull used is overwritten with the
  * record of this pull (see `shouldBounce`), so the return cannot bounce again.
+ * On a login walk (`walk` present, empty on the last hop) a failure to link
+ * (other keys, a stale or reused answer, the store) is logged and the walk
+ * goes on; a browser that sent this site no cookies goes on too.
  *
  * @example
  * ```ts
@@ -34,7 +37,17 @@ export async function accept(ctx: MemberContext, request: RequestHead, url: URL)
   if (!back) throw new SharedSessionError('ERR_RETURN_URL', 'the return address is not one of the configured sites', { detail: 'return' })
   const walk = parseWalk(ctx, url.searchParams.get('walk'))
   // No cookie came back at all: this browser refuses cookies. Go on without a loop (nothing is spent).
-  if (!request.headers.get('cookie')) return redirect(withFlag(back), {}, 303)
+  if (!request.headers.get('cookie')) return redirect(nextHop(ctx, withFlag(back), walk), {}, 303)
+  // On a login walk a failure here must not strand the visitor: go on to the next hop (see skipHop).
+  if (!url.searchParams.has('walk')) return link(ctx, request, url, back, walk)
+  try {
+    return await link(ctx, request, url, back, walk)
+  } catch (err) {
+    return skipHop(ctx, err, back, walk)
+  }
+}
+
+async function link(ctx: MemberContext, request: RequestHead, url: URL, back: string, walk: readonly string[]): Promise<Response> {
 
   const pending = new Map<string, ReturnType<typeof stateCookies>[number]>()
   for (const c of stateCookies(ctx, request)) if (isWellFormedId(c.value)) pending.set(bindingOf(c.value), c)
@@ -46,7 +59,7 @@ export async function accept(ctx: MemberContext, request: RequestHead, url: URL)
     await redeem().catch((err: unknown) => {
       if (!isSharedSessionError(err, 'ERR_PAYLOAD_BINDING')) throw err
     })
-    return redirect(withFlag(back), {}, 303)
+    return redirect(nextHop(ctx, withFlag(back), walk), {}, 303)
   }
   const payload = await redeem()
   const used = pending.get(payload.bind!)!

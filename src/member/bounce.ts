@@ -132,7 +132,8 @@ export function returnTarget(ctx: MemberContext, url: URL): string | null {
  * never overwrite each other's state, and send the browser to the hub's
  * pull endpoint with the state's hash, so the answer is good only in this
  * browser. Records of earlier pulls are dropped: this bounce is for a new
- * reason. `walk` carries the rest of a login walk through the hub.
+ * reason. `walk` carries the rest of a login walk through the hub (empty
+ * on its last hop: still on a walk).
  *
  * @example
  * ```ts
@@ -142,7 +143,7 @@ export function returnTarget(ctx: MemberContext, url: URL): string | null {
 export function startPull(ctx: MemberContext, request: RequestHead | null, returnTo: string, walk?: string): Response {
   const state = newId()
   const query = new URLSearchParams({ dst: ctx.site, bind: bindingOf(state), return: returnTo })
-  if (walk) query.set('walk', walk)
+  if (walk !== undefined) query.set('walk', walk)
   const cookies = request ? stateCookies(ctx, request).filter((c) => c.value.startsWith('t.')).map((c) => clearCookie(c.spec)) : []
   cookies.push(setCookie(stateSpec(ctx, randomBytes(6).toString('base64url')), state, ctx.timeout * 4))
   return redirect(`${ctx.hubBase}/pull?${query}`, { 'set-cookie': cookies }, 302)

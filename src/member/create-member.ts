@@ -11,6 +11,7 @@ import { returnTarget, shouldBounce, startPull } from './bounce.js'
 import { logout } from './logout.js'
 import { resolveMemberOptions, type MemberContext, type MemberOptions } from './options.js'
 import { push } from './push.js'
+import { scheduleSelfCheck } from './self-check.js'
 import { MemberSession } from './session-handle.js'
 import { sync } from './sync.js'
 
@@ -36,6 +37,9 @@ const PUSH_FILE = /^([A-Za-z0-9_-]{1,1024})\.js$/
 
 /**
  * Create a member from options, validated once (bad options throw here).
+ * Shortly after, in the background, the member checks that it belongs to
+ * its hub and logs one line per problem naming the fix (see `checkMember`;
+ * `selfCheck: false` turns it off).
  *
  * @example
  * ```ts
@@ -45,7 +49,7 @@ const PUSH_FILE = /^([A-Za-z0-9_-]{1,1024})\.js$/
 export function createMember(options: MemberOptions): Member {
   const ctx = resolveMemberOptions(options)
   const base = `${ctx.prefix}/`
-  return {
+  const member: Member = {
     property: ctx.property,
     origin: ctx.origin,
     context: ctx,
@@ -79,6 +83,8 @@ export function createMember(options: MemberOptions): Member {
       return { value: new MemberSession(ctx, request, null, null, sink) }
     },
   }
+  scheduleSelfCheck(member)
+  return member
 }
 
 /**

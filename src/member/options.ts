@@ -66,6 +66,14 @@ export interface MemberOptions {
   session?: Partial<SessionPolicy>
   /** An emitter to share (the hub passes its own, so one `events` sees everything). */
   events?: Emitter
+  /**
+   * The start-up self-check (`checkMember`): on by default, once,
+   * `delayMs` (1000) after creation and in the background (it never delays
+   * or fails a request, and keeps no process alive), logging one line per
+   * problem through `log`. `false` turns it off (tests with a hub that is
+   * not running). An explicit `checkMember(member)` before it runs replaces it.
+   */
+  selfCheck?: boolean | { delayMs?: number; timeoutMs?: number }
   now?: () => number
   log?: (message: string) => void
 }
@@ -108,6 +116,8 @@ export interface MemberContext {
   /** Which session this site's pages last pushed, so the loader runs once per session, not per page view. */
   pushed: CookieSpec
   token: { cookie: string; verify: ReturnType<typeof createTokenVerifier> } | null
+  /** When and how long the start-up self-check runs; null when off (and always for the hub's own pages). */
+  selfCheck: { delayMs: number; timeoutMs: number } | null
   events: Emitter
   now: () => number
   log: (message: string) => void
@@ -168,10 +178,22 @@ export function resolveMemberOptions(options: MemberOptions): MemberContext {
     token: options.token
       ? { cookie: tokenCookieName(marksCookiesSecure(hubOrigin)), verify: createTokenVerifier({ audience: options.token.audience, issuer: options.token.issuer ?? hubOrigin }) }
       : null,
+    selfCheck: options.site === HUB_SITE ? null : parseSelfCheck(options.selfCheck),
     events: options.events ?? createEmitter(log),
     now: options.now ?? Date.now,
     log,
   }
+}
+
+function parseSelfCheck(option: MemberOptions['selfCheck']): MemberContext['selfCheck'] {
+  if (option === false) return null
+  if (option === undefined || option === true) return { delayMs: 1000, timeoutMs: 3000 }
+  if (typeof option !== 'object' || option === null) throw invalid('selfCheck must be true, false or { delayMs, timeoutMs }', 'selfCheck')
+  const delayMs = option.delayMs ?? 1000
+  const timeoutMs = option.timeoutMs ?? 3000
+  if (!Number.isSafeInteger(delayMs) || delayMs < 0) throw invalid('selfCheck.delayMs must be a whole number of milliseconds, 0 or more', 'selfCheck')
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw invalid('selfCheck.timeoutMs must be a positive whole number of milliseconds', 'selfCheck')
+  return { delayMs, timeoutMs }
 }
 
 function parseProperty(property: string | undefined): string {

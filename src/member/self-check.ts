@@ -1,6 +1,7 @@
 import type { HubDescription } from '../hub/describe.js'
 import { getJson } from '../http/get-json.js'
 import type { Member } from './create-member.js'
+import type { MemberContext } from './options.js'
 
 /**
  * One problem the start-up check found: a stable `code` for programs and a
@@ -26,14 +27,21 @@ export interface SelfCheckProblem {
  * throws, so a hub that is down does not stop the app. `*.localhost` hub
  * names are reached on 127.0.0.1, as browsers do.
  *
+ * Every member runs it once by itself shortly after {@link createMember}
+ * (option `selfCheck`); call it yourself for the problems as a value. A call
+ * made before the automatic one ran replaces it, so nothing is logged twice.
+ *
  * @example
  * ```ts
- * const member = createMember(memberOptions(config, { keys, store }))
- * app.listen(3000, () => void checkMember(member))
+ * const member = createMember({ ...memberOptions(config, { keys, store }), selfCheck: false })
+ * app.listen(3000, async () => {
+ *   if ((await checkMember(member)).length > 0) process.exitCode = 1
+ * })
  * ```
  */
-export async function checkMember(member: Member, options: { timeoutMs?: number; log?: (line: string) => void } = {}): Promise<SelfCheckProblem[]> {
+export async function checkMember(member: Member, options: { timeoutMs?: number; log?: (line: string) => void; unref?: boolean } = {}): Promise<SelfCheckProblem[]> {
   const ctx = member.context
+  cancelScheduled(ctx)
   const log = options.log ?? ctx.log
   const url = `${ctx.hubBase}/.well-known/shared-session.json`
   const who = `shared-session: member "${ctx.site}"`
@@ -45,7 +53,7 @@ export async function checkMember(member: Member, options: { timeoutMs?: number;
 
   let about: HubDescription
   try {
-    const response = await getJson(url, options.timeoutMs ?? 3000)
+    const response = await getJson(url, options.timeoutMs ?? 3000, {}, { unref: options.unref ?? false })
     if (response.status !== 200 || !isDescription(response.body)) {
       found('not-a-hub', `${url} answered HTTP ${response.status} without the hub's description: ${ctx.hubOrigin} is not a shared-session hub (or an older one); fix "hub" (hub.origin, hubBasePath) in this member's configuration`)
       return problems
@@ -81,6 +89,40 @@ export async function checkMember(member: Member, options: { timeoutMs?: number;
     found('prefix-differs', `the hub sends visitors to ${about.prefix}/accept but this member serves ${ctx.prefix}; set the same prefix on both`)
   }
   return problems
+}
+
+const scheduled = new WeakMap<MemberContext, NodeJS.Timeout>()
+
+/**
+ * Run {@link checkMember} once in the background, as the member's
+ * `selfCheck` option says (by default 1 s after creation, so an app or a hub
+ * started in the same process is listening by then). The timer and the
+ * request keep no process alive, nothing awaits it, and a log function that
+ * throws is ignored: it can neither delay nor fail a request. `createMember`
+ * calls it.
+ *
+ * @example
+ * ```ts
+ * scheduleSelfCheck(member) // later, when something is wrong: "shared-session: member "shop": the hub … does not answer …"
+ * ```
+ */
+export function scheduleSelfCheck(member: Member): void {
+  const ctx = member.context
+  const options = ctx.selfCheck
+  if (!options) return
+  const timer = setTimeout(() => {
+    scheduled.delete(ctx)
+    checkMember(member, { timeoutMs: options.timeoutMs, unref: true }).catch(() => undefined)
+  }, options.delayMs)
+  timer.unref()
+  scheduled.set(ctx, timer)
+}
+
+function cancelScheduled(ctx: MemberContext): void {
+  const timer = scheduled.get(ctx)
+  if (timer === undefined) return
+  clearTimeout(timer)
+  scheduled.delete(ctx)
 }
 
 function isDescription(body: unknown): body is HubDescription {

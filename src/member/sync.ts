@@ -21,5 +21,6 @@ export function sync(ctx: MemberContext, request: RequestHead, url: URL): Respon
   const back = safeReturnUrl(url.searchParams.get('return') ?? '/', ctx.returnOrigins, ctx.origin)
   if (!back) throw new SharedSessionError('ERR_RETURN_URL', 'the return address is not one of the configured sites', { detail: 'return' })
   const walk = parseWalk(ctx, url.searchParams.get('walk'))
-  return startPull(ctx, request, back, walk.join(','))
+  // `walk` goes along even when empty: the accept endpoint then knows it is on a walk, and goes on past a failure.
+  return startPull(ctx, request, back, url.searchParams.has('walk') ? walk.join(',') : undefined)
 }

@@ -123,7 +123,7 @@ export async function createDeployment(options: DeploymentOptions = {}): Promise
   const hub = createHub({ origin: ORIGINS.hub, parentDomain: 'acme.localhost', keys: ring, store, users: makeUsers(), sites, now, log, ...options.hub })
   const members = {} as Record<MemberName, Member>
   for (const name of MEMBERS) {
-    members[name] = createMember({ site: name, sites, hub: ORIGINS.hub, keys: ring, store, now, log, ...options.members?.[name] })
+    members[name] = createMember({ site: name, sites, hub: ORIGINS.hub, keys: ring, store, now, log, selfCheck: false, ...options.members?.[name] })
   }
   const replaced: ReplacedEvent[] = []
   for (const emitter of [hub.events, ...MEMBERS.map((n) => members[n].events)]) emitter.on('session.replaced', (e) => void replaced.push(e))

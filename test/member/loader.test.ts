@@ -31,7 +31,7 @@ async function pageView(member: ReturnType<typeof createMember>, jar: Map<string
 
 test('the push loader runs once per session: later page views carry no payload, a new session does again', async () => {
   const store = createMemoryStore()
-  const member = createMember({ site: 'shop', sites: SITES, hub: 'https://auth.acme.localhost:4000', keys: await testRing(), store })
+  const member = createMember({ site: 'shop', sites: SITES, hub: 'https://auth.acme.localhost:4000', selfCheck: false, keys: await testRing(), store })
   const jar = new Map<string, string>()
   const first = await pageView(member, jar)
   const targets = [...first.loader.matchAll(/src="([^"]+)"/g)].map((m) => new URL(m[1]!).origin)
@@ -53,7 +53,7 @@ test('the push loader runs once per session: later page views carry no payload, 
 
 test('the live companion cookie is not a credential: presented as the session cookie it opens nothing', async () => {
   const store = createMemoryStore()
-  const member = createMember({ site: 'shop', sites: SITES, hub: 'https://auth.acme.localhost:4000', keys: await testRing(), store })
+  const member = createMember({ site: 'shop', sites: SITES, hub: 'https://auth.acme.localhost:4000', selfCheck: false, keys: await testRing(), store })
   const jar = new Map<string, string>()
   const { session } = await pageView(member, jar)
   const live = jar.get('__Host-ss-live')!
@@ -67,8 +67,8 @@ test('the live companion cookie is not a credential: presented as the session co
 test('a push the browser marks as having no cookie access (Sec-Fetch-Storage-Access: none) writes nothing and fires nothing', async () => {
   const store = createMemoryStore()
   const keys = await testRing()
-  const shop = createMember({ site: 'shop', sites: SITES, hub: 'https://auth.acme.localhost:4000', keys, store })
-  const de = createMember({ site: 'shop-de', sites: SITES, hub: 'https://auth.acme.localhost:4000', keys, store })
+  const shop = createMember({ site: 'shop', sites: SITES, hub: 'https://auth.acme.localhost:4000', selfCheck: false, keys, store })
+  const de = createMember({ site: 'shop-de', sites: SITES, hub: 'https://auth.acme.localhost:4000', selfCheck: false, keys, store })
   const replaced: unknown[] = []
   de.events.on('session.replaced', (e) => void replaced.push(e))
   const { loader } = await pageView(shop, new Map())
