@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import logging
 import secrets
 import time
@@ -210,22 +211,27 @@ class Consumer:
         token not yet confirmed (ERR_TOKEN_UNCONFIRMED): a fresh state in the
         host-only state cookie and a 302 to the hub's ``/confirm``, whose answer
         comes back to ``callback_path`` (default ``confirm_path``) and then to
-        ``path_and_query``. Only for a top-level GET ``navigation`` without a
-        round trip in flight (a state cookie); otherwise None. Never a loop: the
-        answer is recorded for this very token, so a token asks once.
+        ``path_and_query``. Only for a top-level GET ``navigation``; otherwise
+        None. A second tab while a round trip is in flight (a state cookie)
+        reuses its state and sets no cookie, so both answers match. Never a
+        loop: the answer is recorded for this very token, so a token asks once.
 
         Example::
 
             reply = consumer.start_confirmation(path_and_query="/w/Home", cookie_header=header, navigation=True)
             # 302 to https://auth.acme.com/confirm?return=https%3A%2F%2Fwiki.acme.com%2F_session%2Fconfirm%3Freturn%3D%252Fw%252FHome&state=…
         """
-        if not self.confirm or not navigation or one_cookie(cookie_header, self.confirm_cookies.state) is not None:
+        if not self.confirm or not navigation:
             return None
-        state = base64_state()
+        in_flight = one_cookie(cookie_header, self.confirm_cookies.state)
+        reuse = in_flight is not None and re.fullmatch(r"[A-Za-z0-9_-]{16,128}", in_flight) is not None
+        state = in_flight if reuse else base64_state()
         callback = f"{web_origin(self.settings.app_origin)}{callback_path or self.confirm_path}?return={_quote(local_path(path_and_query))}"
         location = f"{self.settings.hub}{self.settings.hub_base_path}/confirm?return={_quote(callback)}&state={state}"
-        cookie = self.confirm_cookies.set(self.confirm_cookies.state, state, STATE_SECONDS)
-        return Reply(302, "", "text/plain", PRIVATE + [("Location", location), ("Referrer-Policy", "no-referrer"), ("Set-Cookie", cookie)])
+        headers = PRIVATE + [("Location", location), ("Referrer-Policy", "no-referrer")]
+        if not reuse:
+            headers.append(("Set-Cookie", self.confirm_cookies.set(self.confirm_cookies.state, state, STATE_SECONDS)))
+        return Reply(302, "", "text/plain", headers)
 
     def confirmation_callback(self, *, cookie_header: Optional[str], return_path: Optional[str], confirmation: Optional[str], html: bool) -> Reply:
         """The confirmation callback (``GET confirm_path?return=…&ss-confirm=…``): checks
@@ -245,6 +251,10 @@ class Consumer:
         if not self.confirm:
             return Reply(404, json.dumps({"error": "ERR_NOT_FOUND"}), "application/json", headers)
         try:
+            token_sid = self._token_sid(cookie_header)
+            # The second of two tabs that went together: the first one's answer already confirmed this token.
+            if token_sid is not None and token_standing(cookie_header, names, token_sid) == CONFIRMED:
+                return Reply(302, "", "text/plain", headers + [("Location", back)])
             state = one_cookie(cookie_header, names.state)
             if state is None:
                 raise SharedSessionError("ERR_CONFIRMATION_STATE", "this browser did not ask for a confirmation (no state cookie: "
@@ -254,7 +264,6 @@ class Consumer:
             claims = verify_confirmation(confirmation, self.keys, issuer=self.settings.issuer or self.settings.hub,
                                          audience=web_origin(self.settings.app_origin), nonce=state,
                                          leeway=self.settings.leeway_seconds, algorithms=self.settings.algorithms)
-            token_sid = self._token_sid(cookie_header)
         except SharedSessionError as err:
             if err.status >= 500:
                 return self.hub_unavailable(err, api=not html, retry_path=back)
