@@ -36,7 +36,7 @@ export const hub = config.hub.origin
 export const keys = await loadKeyRing(config.keys)
 
 /** The member `shop`. */
-export const member = createMember({ site: 'shop', sites, hub, keys, store })
+export const member = createMember({ site: 'shop', sites, hub, keys, store, selfCheck: false })
 
 /** An app's own user table, for the token consumer's find-or-create. */
 export const db = {
