@@ -13,7 +13,8 @@ import { createJwksClient } from '../../src/consumer/jwks-client.js'
 import { createTokenConsumer, type TokenAuth, type TokenConsumerOptions } from '../../src/consumer/token-consumer.js'
 import type { LoginClaims } from '../../src/tokens/claims.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
-import { CookieJar, NAVIGATION_HEADERS, httpGet, loginOverHttp } from '../helpers/http.js'
+import { SubdomainBrowser as Browser, signedInBrowser } from '../helpers/subdomain-browser.js'
+import { NAVIGATION_HEADERS, httpGet } from '../helpers/http.js'
 import { rejectsWith } from '../helpers/keys.js'
 import { AUDIENCE, BOUND_COOKIE, FETCH, FORUM, NAVIGATE, TOKEN_COOKIE, payloadOf } from './fixtures.js'
 
@@ -27,23 +28,6 @@ before(async () => {
 })
 after(() => hub.close())
 
-/** One browser: host-only cookies of the hub and of the forum, and the parent domain's (the token). */
-class Browser {
-  readonly hub = new CookieJar()
-  readonly forum = new CookieJar()
-  readonly parent = new CookieJar()
-
-  take(host: CookieJar, response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const into = /;\s*domain=/i.test(line) ? this.parent : host
-      into.take(new Response(null, { headers: [['set-cookie', line]] }))
-    }
-  }
-
-  cookie(host: CookieJar): string {
-    return [host.header(), this.parent.header()].filter(Boolean).join('; ')
-  }
-}
 
 /** Where a walk of navigations ended: a forum page the app served (with who it saw), or an answer. */
 interface Landing {
@@ -67,10 +51,10 @@ async function navigate(browser: Browser, start: string, core?: ReturnType<typeo
     hops.push(url)
     let response: Response | undefined
     if (url.startsWith(FORUM)) {
-      const result = await core.handle({ method: 'GET', url, headers: new Headers({ ...NAVIGATE, cookie: browser.cookie(browser.forum) }) })
+      const result = await core.handle({ method: 'GET', url, headers: new Headers({ ...NAVIGATE, cookie: browser.cookie(browser.app) }) })
       if (!result.response) return { at: url, status: 200, auth: result.value, hops }
       response = result.response
-      browser.take(browser.forum, response)
+      browser.take(browser.app, response)
     } else {
       const target = new URL(url)
       assert.equal(target.origin, hub.origin, `only the forum and the hub are visited, not ${url}`)
@@ -84,13 +68,7 @@ async function navigate(browser: Browser, start: string, core?: ReturnType<typeo
   throw new Error(`more than 10 redirects: ${hops.join(' → ')}`)
 }
 
-async function signedIn(user: { username: string; password: string }): Promise<Browser> {
-  const browser = new Browser()
-  const jar = new CookieJar()
-  assert.equal((await loginOverHttp(hub, jar, user)).status, 303)
-  for (const [name, value] of jar.cookies) (name === TOKEN_COOKIE ? browser.parent : browser.hub).cookies.set(name, value)
-  return browser
-}
+const signedIn = (user: { username: string; password: string }): Promise<Browser> => signedInBrowser(hub, user, TOKEN_COOKIE)
 
 const sidOf = (token: string) => payloadOf(token).sid as string
 
@@ -103,7 +81,7 @@ describe('token confirmation: a token-only app trusts a token only once the hub 
     const landing = await navigate(victim, `${FORUM}/t/1`)
     assert.equal(new URL(landing.at).pathname, '/login', `the walk ends at the hub's sign-in: ${landing.hops.join(' → ')}`)
     assert.ok(landing.hops.some((hop) => hop.startsWith(`${hub.origin}/confirm?`)), 'the forum asked the hub first')
-    assert.equal(victim.forum.get(BOUND_COOKIE), `-.${sidDigest(sidOf(mallorysToken))}`, 'the hub vouched for no session; this token is recorded as refused')
+    assert.equal(victim.app.get(BOUND_COOKIE), `-.${sidDigest(sidOf(mallorysToken))}`, 'the hub vouched for no session; this token is recorded as refused')
 
     // Again: no new round trip for the same token, and still nobody.
     const again = await navigate(victim, `${FORUM}/t/1`)
@@ -124,7 +102,7 @@ describe('token confirmation: a token-only app trusts a token only once the hub 
     assert.equal(first.auth?.claims?.username, 'alice')
     assert.equal(first.at, `${FORUM}/t/1?page=2`, 'back on the page asked for, query kept')
     assert.equal(first.hops.length, 4, `forum → hub /confirm → forum callback → forum page: ${first.hops.join(' → ')}`)
-    assert.equal(alice.forum.get('ss-confirm'), undefined, 'the state cookie is cleared')
+    assert.equal(alice.app.get('ss-confirm'), undefined, 'the state cookie is cleared')
 
     const next = await navigate(alice, `${FORUM}/t/2`)
     assert.equal(next.hops.length, 1)
@@ -134,8 +112,8 @@ describe('token confirmation: a token-only app trusts a token only once the hub 
   it('two tabs need confirming at once: they share one state, and both land signed in', async () => {
     const alice = await signedIn(ALICE)
     const open = async (path: string) => {
-      const result = await consumer.handle({ method: 'GET', url: `${FORUM}${path}`, headers: new Headers({ ...NAVIGATE, cookie: alice.cookie(alice.forum) }) })
-      alice.take(alice.forum, result.response!)
+      const result = await consumer.handle({ method: 'GET', url: `${FORUM}${path}`, headers: new Headers({ ...NAVIGATE, cookie: alice.cookie(alice.app) }) })
+      alice.take(alice.app, result.response!)
       return result.response!.headers.get('location')!
     }
     const [first, second] = [await open('/a'), await open('/b')] // the second tab leaves before the first comes back
@@ -160,8 +138,8 @@ describe('token confirmation: a token-only app trusts a token only once the hub 
   it("the callback takes no other browser's answer (login CSRF): no state cookie, or another state, records nothing", async () => {
     const mallory = await signedIn(MALLORY)
     // Mallory's browser asks, and stops at the hub's answer: a callback URL carrying a confirmation of her session.
-    const asked = await consumer.handle({ method: 'GET', url: `${FORUM}/`, headers: new Headers({ ...NAVIGATE, cookie: mallory.cookie(mallory.forum) }) })
-    mallory.take(mallory.forum, asked.response!)
+    const asked = await consumer.handle({ method: 'GET', url: `${FORUM}/`, headers: new Headers({ ...NAVIGATE, cookie: mallory.cookie(mallory.app) }) })
+    mallory.take(mallory.app, asked.response!)
     const toHub = new URL(asked.response!.headers.get('location')!)
     const hubAnswer = await httpGet(`${hub.url}${toHub.pathname}${toHub.search}`, { ...NAVIGATION_HEADERS, cookie: mallory.cookie(mallory.hub) })
     const callback = hubAnswer.headers.get('location')!
@@ -170,7 +148,7 @@ describe('token confirmation: a token-only app trusts a token only once the hub 
     const victim = new Browser()
     victim.parent.cookies.set(TOKEN_COOKIE, mallory.parent.get(TOKEN_COOKIE)!)
     for (const [label, state, code] of [['no state cookie', undefined, 'ERR_CONFIRMATION_STATE'], ['its own state', 'AAAAAAAAAAAAAAAAAAAAAA', 'ERR_CONFIRMATION_INVALID']] as const) {
-      const cookie = [victim.cookie(victim.forum), state ? `ss-confirm=${state}` : ''].filter(Boolean).join('; ')
+      const cookie = [victim.cookie(victim.app), state ? `ss-confirm=${state}` : ''].filter(Boolean).join('; ')
       const result = await consumer.handle({ method: 'GET', url: callback, headers: new Headers({ ...NAVIGATE, cookie }) })
       assert.equal(result.response?.status, 400, label)
       assert.match(await result.response!.text(), new RegExp(code), label)
@@ -180,7 +158,7 @@ describe('token confirmation: a token-only app trusts a token only once the hub 
 
   it('an API call with a token not yet confirmed: 401 ERR_TOKEN_UNCONFIRMED, never a redirect; with requireLogin false, a guest', async () => {
     const alice = await signedIn(ALICE)
-    const headers = new Headers({ ...FETCH, cookie: alice.cookie(alice.forum) })
+    const headers = new Headers({ ...FETCH, cookie: alice.cookie(alice.app) })
     const api = await consumer.handle({ method: 'GET', url: `${FORUM}/api/me`, headers })
     assert.equal(api.response?.status, 401)
     assert.deepEqual(await api.response!.json(), { error: 'ERR_TOKEN_UNCONFIRMED' })

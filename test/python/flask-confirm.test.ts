@@ -7,7 +7,8 @@ import { decodeJwt } from 'jose'
 import { sidDigest } from '../../src/confirm/cookies.js'
 import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
-import { CookieJar, NAVIGATION_HEADERS, httpGet, loginOverHttp } from '../helpers/http.js'
+import { SubdomainBrowser as Browser, signedInBrowser } from '../helpers/subdomain-browser.js'
+import { NAVIGATION_HEADERS, httpGet } from '../helpers/http.js'
 import { assertPythonReady, BOUND_COOKIE, freePort, GENEROUS_RATE_LIMIT, startFlaskApp, type FlaskApp } from './flask-app.js'
 
 // Token confirmation (issue 9, finding 1) in the Python package, end to end:
@@ -22,23 +23,6 @@ import { assertPythonReady, BOUND_COOKIE, freePort, GENEROUS_RATE_LIMIT, startFl
 const TOKEN_COOKIE = tokenCookieName(false)
 const MALLORY = { username: 'mallory', password: 'not-a-real-one' }
 
-/** One browser: host-only cookies of the hub and of the wiki, and the parent domain's (the token). */
-class Browser {
-  readonly hub = new CookieJar()
-  readonly wiki = new CookieJar()
-  readonly parent = new CookieJar()
-
-  take(host: CookieJar, response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const into = /;\s*domain=/i.test(line) ? this.parent : host
-      into.take(new Response(null, { headers: [['set-cookie', line]] }))
-    }
-  }
-
-  cookie(host: CookieJar): string {
-    return [host.header(), this.parent.header()].filter(Boolean).join('; ')
-  }
-}
 
 interface Landing {
   at: string
@@ -75,13 +59,7 @@ describe('Flask example: a token is trusted only once the real hub confirmed it 
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
-  async function signedIn(user: { username: string; password: string }): Promise<Browser> {
-    const browser = new Browser()
-    const jar = new CookieJar()
-    assert.equal((await loginOverHttp(hub, jar, user)).status, 303)
-    for (const [name, value] of jar.cookies) (name === TOKEN_COOKIE ? browser.parent : browser.hub).cookies.set(name, value)
-    return browser
-  }
+  const signedIn = (user: { username: string; password: string }): Promise<Browser> => signedInBrowser(hub, user, TOKEN_COOKIE)
 
   /** Navigate as a browser does, following redirects between the wiki and the hub (each over HTTP, by address). */
   async function navigate(browser: Browser, start: string): Promise<Landing> {
@@ -92,7 +70,7 @@ describe('Flask example: a token is trusted only once the real hub confirmed it 
       const target = new URL(url)
       const onWiki = target.origin === origin()
       assert.ok(onWiki || target.origin === hub.origin, `only the wiki and the hub are visited, not ${url}`)
-      const jar = onWiki ? browser.wiki : browser.hub
+      const jar = onWiki ? browser.app : browser.hub
       const response = await httpGet(`${onWiki ? wiki.url : hub.url}${target.pathname}${target.search}`, { ...NAVIGATION_HEADERS, cookie: browser.cookie(jar) })
       browser.take(jar, response)
       const location = response.headers.get('location')
@@ -104,7 +82,7 @@ describe('Flask example: a token is trusted only once the real hub confirmed it 
 
   /** What the wiki's API says of this browser (a fetch(): never a round trip). */
   async function me(browser: Browser): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${wiki.url}/api/me`, { headers: { cookie: browser.cookie(browser.wiki) } })
+    const response = await fetch(`${wiki.url}/api/me`, { headers: { cookie: browser.cookie(browser.app) } })
     return { status: response.status, body: (await response.json()) as Record<string, unknown> }
   }
 
@@ -118,7 +96,7 @@ describe('Flask example: a token is trusted only once the real hub confirmed it 
     assert.ok(landing.hops[1]!.startsWith(`${hub.origin}/confirm?`), `the wiki asked the hub first: ${landing.hops.join(' → ')}`)
     assert.equal(new URL(landing.at).origin, hub.origin, `the visitor ends at the hub's sign-in: ${landing.hops.join(' → ')}`)
     assert.doesNotMatch(landing.body, /mallory/i)
-    assert.equal(victim.wiki.get(BOUND_COOKIE), `-.${sidDigest(decodeJwt(mallorysToken).sid as string)}`, 'the hub vouched for none: this token is refused here')
+    assert.equal(victim.app.get(BOUND_COOKIE), `-.${sidDigest(decodeJwt(mallorysToken).sid as string)}`, 'the hub vouched for none: this token is refused here')
     assert.deepEqual(await me(victim), { status: 401, body: { error: 'ERR_NOT_AUTHENTICATED' } })
 
     const again = await navigate(victim, `${origin()}/`)
@@ -134,7 +112,7 @@ describe('Flask example: a token is trusted only once the real hub confirmed it 
     assert.ok(first.hops[2]!.startsWith(`${origin()}/_session/confirm?return=%2F%3Fpage%3D2&ss-confirm=`), first.hops[2])
     assert.equal(first.at, `${origin()}/?page=2`, 'back on the page asked for, query kept')
     assert.match(first.body, new RegExp(`Hello, ${ALICE.name}`))
-    assert.equal(alice.wiki.get('ss-confirm'), undefined, 'the state cookie is cleared')
+    assert.equal(alice.app.get('ss-confirm'), undefined, 'the state cookie is cleared')
 
     const next = await navigate(alice, `${origin()}/`)
     assert.equal(next.hops.length, 1)
@@ -144,7 +122,7 @@ describe('Flask example: a token is trusted only once the real hub confirmed it 
 
   test("the callback takes no other browser's answer: without this browser's state cookie it is a 400 page and records nothing", async () => {
     const mallory = await signedIn(MALLORY)
-    const asked = await httpGet(`${wiki.url}/`, { ...NAVIGATION_HEADERS, cookie: mallory.cookie(mallory.wiki) })
+    const asked = await httpGet(`${wiki.url}/`, { ...NAVIGATION_HEADERS, cookie: mallory.cookie(mallory.app) })
     assert.equal(asked.status, 302)
     const toHub = new URL(asked.headers.get('location')!)
     const answer = await httpGet(`${hub.url}${toHub.pathname}${toHub.search}`, { ...NAVIGATION_HEADERS, cookie: mallory.cookie(mallory.hub) })
@@ -153,11 +131,11 @@ describe('Flask example: a token is trusted only once the real hub confirmed it 
 
     const victim = new Browser()
     victim.parent.cookies.set(TOKEN_COOKIE, mallory.parent.get(TOKEN_COOKIE)!)
-    const stolen = await httpGet(`${wiki.url}${callback.pathname}${callback.search}`, { ...NAVIGATION_HEADERS, cookie: victim.cookie(victim.wiki) })
+    const stolen = await httpGet(`${wiki.url}${callback.pathname}${callback.search}`, { ...NAVIGATION_HEADERS, cookie: victim.cookie(victim.app) })
     assert.equal(stolen.status, 400)
     assert.match(await stolen.text(), /Cannot confirm your sign-in[\s\S]*ERR_CONFIRMATION_STATE/)
     assert.equal(stolen.headers.getSetCookie().some((c) => c.startsWith(`${BOUND_COOKIE}=`)), false, 'nothing recorded')
-    victim.take(victim.wiki, stolen)
+    victim.take(victim.app, stolen)
     assert.deepEqual(await me(victim), { status: 401, body: { error: 'ERR_TOKEN_UNCONFIRMED' } })
   })
 })
