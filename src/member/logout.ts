@@ -1,3 +1,4 @@
+import { HUB_SITE } from '../hub/options.js'
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import { readCookie } from '../http/cookies.js'
 import { checkCsrf } from '../http/csrf.js'
@@ -36,10 +37,11 @@ export async function logout(ctx: MemberContext, request: RequestHead, url: URL)
     await endSession(ctx.store, session, { everywhere })
     ctx.events.emit('logout', { site: ctx.site, sessionId: session.id, user: session.user, everywhere })
   }
-  // Straight into a pull: the hub sees its session gone, clears its token cookie on the parent
-  // domain, and this site picks up whatever the hub now has (a fresh anonymous session, with
-  // anonymous sharing) instead of waiting for a bounce.
-  const next = ctx.bounce === 'auto' ? startPull(ctx, request, back) : redirect(back, {}, 303)
+  // Straight into a pull, whatever the bounce option (a sign-out is the visitor's own click): the hub
+  // sees its session gone, clears its token cookie on the parent domain and tells the token-only sites,
+  // and this site picks up whatever the hub now has (a fresh anonymous session, with anonymous
+  // sharing) instead of waiting for a bounce. The hub's own pages have the hub's /logout for that.
+  const next = ctx.site !== HUB_SITE ? startPull(ctx, request, back) : redirect(back, {}, 303)
   const response = new Response(null, { status: 303, headers: next.headers })
   for (const cookie of clearSiteCookies(ctx.cookies)) response.headers.append('set-cookie', cookie)
   return response

@@ -43,7 +43,7 @@ export interface MemberOptions {
   alwaysReplace?: boolean
   /** Seconds a handoff payload is accepted after it was made. Default 30. */
   timeout?: number
-  /** Bounce top-level navigations without a session through the hub (`auto`, the default) or not (`never`). */
+  /** Bounce top-level navigations without a session through the hub (`auto`, the default) or not (`never`). A sign-out goes through the hub either way. */
   bounce?: 'auto' | 'never'
   /** After a bounce brought no session back, do not bounce again for this long (seconds). Default 300. */
   retryAfterSeconds?: number

@@ -90,8 +90,8 @@ describe('two tabs bouncing at once', () => {
 })
 
 describe('a sign-out anywhere reaches token-only apps', () => {
-  test('signing out at a cross-site member clears the parent-domain token cookie through the hub', async () => {
-    const d = await createDeployment()
+  for (const bounce of ['auto', 'never'] as const) test(`signing out at a cross-site member (bounce: '${bounce}') clears the parent-domain token cookie through the hub`, async () => {
+    const d = await createDeployment({ members: { shop: { bounce } } })
     const b = d.browser()
     await b.signIn('alice', 'wonderland')
     assert.ok(b.cookie(ORIGINS.flask, TOKEN_COOKIE), 'the token-only app sees the token')
