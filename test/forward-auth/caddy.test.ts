@@ -52,6 +52,7 @@ function testConfig(ports: { caddy: number; hub: number; app: number }): string 
     ['127.0.0.1:4000 {', `127.0.0.1:${ports.hub} {`, 2],
     ['reverse_proxy 127.0.0.1:4000\n', `reverse_proxy 127.0.0.1:${ports.hub}\n`, 1],
     ['reverse_proxy 127.0.0.1:8080', `reverse_proxy 127.0.0.1:${ports.app}`, 1],
+    ['== "127.0.0.1:4000"', `== "127.0.0.1:${ports.hub}"`, 1],
   ]
   for (const [from, to, times] of swaps) {
     assert.equal(config.split(from).length - 1, times, `examples/caddy/Caddyfile should contain ${from} ${times} time(s)`)
@@ -119,7 +120,7 @@ describe("Caddy forward_auth in front of an app, asking the hub's /forward-auth"
       app.closeAllConnections()
       await new Promise((resolve) => app.close(resolve))
     }
-    await hub?.close()
+    await hub?.close().catch(() => {})
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
@@ -224,5 +225,20 @@ describe("Caddy forward_auth in front of an app, asking the hub's /forward-auth"
     assert.equal(bearer.status, 401)
     assert.equal(seen.length, 0)
     assert.doesNotMatch(caddy!.output(), /"level":"error"/, 'caddy logged no error')
+  })
+
+  // Last: it stops the hub.
+  test('the hub down: an honest 503 page with Retry-After, never a bare 502, and the app never sees the request', async () => {
+    const token = await logIn()
+    await hub.close()
+    seen.length = 0
+    for (const [what, headers] of [['no token', page()], ['a confirmed token', page({ cookie: `${TOKEN_COOKIE}=${token}; ${bound(hub, token)}` })]] as const) {
+      const answer = await get(port, '/wiki/page', headers)
+      assert.equal(answer.status, 503, `${what}: ${answer.status} ${answer.body.slice(0, 200)}`)
+      assert.equal(answer.headers['retry-after'], '5', what)
+      assert.match(String(answer.headers['content-type']), /text\/html/, what)
+      assert.match(answer.body, /sign-in service cannot be reached/, what)
+    }
+    assert.equal(seen.length, 0)
   })
 })

@@ -126,7 +126,7 @@ describe('nginx auth_request in front of an app, asking the hub\'s /forward-auth
       app.closeAllConnections()
       await new Promise((resolve) => app.close(resolve))
     }
-    await hub?.close()
+    await hub?.close().catch(() => {})
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
@@ -229,5 +229,21 @@ describe('nginx auth_request in front of an app, asking the hub\'s /forward-auth
       assert.equal(answer.headers.get('x-auth-user'), 'alice')
       assert.equal(answer.headers.get('cache-control'), 'no-store')
     })
+  })
+
+  // Last: it stops the hub.
+  test('the hub down: an honest 503 page with Retry-After, never a bare 500, and the app never sees the request', async () => {
+    const jar = await logIn()
+    const token = jar.get(TOKEN_COOKIE)!
+    await hub.close()
+    seen.length = 0
+    for (const [what, headers] of [['no token', { host }], ['a confirmed token', withToken(token)]] as const) {
+      const answer = await get(port, '/wiki/page', headers)
+      assert.equal(answer.status, 503, `${what}: ${answer.status} ${answer.body.slice(0, 200)}`)
+      assert.equal(answer.headers['retry-after'], '5', what)
+      assert.match(answer.body, /sign-in service cannot be reached/, what)
+      assert.match(answer.body, /ERR_HUB_UNAVAILABLE/, what)
+    }
+    assert.equal(seen.length, 0)
   })
 })
