@@ -9,6 +9,10 @@ import { openBrowser } from '../helpers/browser.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
 import { assertPythonReady, freePort, GENEROUS_RATE_LIMIT, startFlaskApp, type FlaskApp } from './flask-app.js'
 import { waitUntil } from '../helpers/browser-driver.js'
+import { listenOnFreePort } from '../helpers/listen.js'
+import { createMember } from '../../src/member/create-member.js'
+import { demoSiteApp } from '../../src/demo/site-app.js'
+import type { DemoSite } from '../../src/demo/page.js'
 
 // In Chromium: alice signs in to the Flask example through the hub, then her
 // session is ended elsewhere ("sign out everywhere" from another device) and
@@ -81,6 +85,89 @@ describe('Chromium: a back-channel logout reaches the Flask app (the shared_sess
       await page.reload()
       await page.waitForURL(`${hub.origin}/login**`)
       assert.equal(await page.getByLabel('Username').isVisible(), true, 'back at the sign-in form: the hub session is gone too')
+      assert.doesNotMatch(await page.content(), /Hello, Alice/)
+    } finally {
+      await browser.close()
+    }
+  })
+})
+
+// The issue's own case: alice signed in at the token-only Flask app and at a
+// cross-site member (shop.localhost); she signs out on the shop. The shop's
+// sign-out goes through the hub, which clears the token cookie and, seeing
+// the token of an ended session, tells the Flask app: even a copy of the old
+// token (another tab, a stolen cookie) is refused there within a second.
+describe('Chromium: a sign-out started on a cross-site member reaches the token-only Flask app', () => {
+  let hub: TestHub
+  let wiki: FlaskApp
+  let shop: Awaited<ReturnType<typeof listenOnFreePort>>
+  let dir: string
+  const wikiOrigin = (): string => `http://wiki.acme.localhost:${wiki.port}`
+  const shopOrigin = (): string => `http://shop.localhost:${shop.port}`
+
+  before(async () => {
+    assertPythonReady()
+    dir = mkdtempSync(join(tmpdir(), 'ss-flask-signout-'))
+    const port = await freePort()
+    shop = await listenOnFreePort()
+    const sites = [
+      { name: 'wiki', origin: `http://wiki.acme.localhost:${port}`, member: false, backchannelLogoutUri: `http://127.0.0.1:${port}/auth/backchannel-logout` },
+      { name: 'shop', origin: `http://shop.localhost:${shop.port}` },
+    ]
+    hub = await startTestHub({ sites, ...GENEROUS_RATE_LIMIT })
+    const member = createMember({ site: 'shop', sites, hub: hub.origin, keys: hub.ring, store: hub.store, log: () => undefined, selfCheck: false })
+    const demoSites: DemoSite[] = [
+      { name: 'hub', label: 'hub', origin: hub.origin, shop: false },
+      { name: 'shop', label: 'shop', origin: shopOrigin(), shop: true },
+    ]
+    shop.server.on('request', demoSiteApp({ site: demoSites[1]!, sites: demoSites, member, loginUrl: (r) => `${hub.origin}/login?return=${encodeURIComponent(r)}` }))
+    wiki = await startFlaskApp(port, {
+      HUB_ORIGIN: hub.origin,
+      JWKS_URL: `${hub.url}/.well-known/jwks.json`,
+      AUDIENCE: 'acme.localhost',
+      CLIENT_ID: 'wiki',
+      REVOCATION: 'off',
+      APP_ORIGIN: `http://wiki.acme.localhost:${port}`,
+      DATABASE: join(dir, 'wiki.sqlite'),
+    })
+  })
+
+  after(async () => {
+    await wiki?.stop()
+    await shop?.close()
+    await hub?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('signed in at the wiki and the shop, signed out on the shop: the wiki shows nobody, and refuses the old token within a second', async () => {
+    const browser = await openBrowser('third-party-blocked')
+    try {
+      const page = await browser.context.newPage()
+      await page.goto(`${wikiOrigin()}/`)
+      await page.waitForURL(`${hub.origin}/login**`)
+      await page.getByLabel('Username').fill(ALICE.username)
+      await page.getByLabel('Password').fill(ALICE.password)
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.waitForURL(`${wikiOrigin()}/`)
+      assert.equal(await page.getByRole('heading').textContent(), `Hello, ${ALICE.name}`)
+
+      await page.goto(`${shopOrigin()}/`)
+      assert.equal(await page.getByTestId('user').textContent(), 'alice', 'the shop pulled the session through the hub')
+
+      const cookies = await browser.context.cookies()
+      const token = cookies.find((c) => c.name === tokenCookieName(false))!.value
+      const binding = cookies.filter((c) => c.domain === new URL(wikiOrigin()).hostname).map((c) => `${c.name}=${c.value}`).join('; ')
+      const me = () => fetch(`${wiki.url}/api/me`, { headers: { cookie: `${tokenCookieName(false)}=${token}; ${binding}` } })
+      assert.equal((await me()).status, 200, 'before: the old token is good at the wiki')
+
+      await page.getByTestId('logout').click()
+      await page.waitForURL(`${shopOrigin()}/`)
+      assert.equal(await page.getByTestId('user').textContent(), 'anonymous')
+      assert.equal((await browser.context.cookies()).some((c) => c.name === tokenCookieName(false)), false, 'the hub cleared the token cookie on the way')
+      await waitUntil(async () => (await me()).status === 401, 'the wiki refuses the old token (the hub\'s back-channel logout)', 1000)
+
+      await page.goto(`${wikiOrigin()}/`)
+      await page.waitForURL(`${hub.origin}/login**`)
       assert.doesNotMatch(await page.content(), /Hello, Alice/)
     } finally {
       await browser.close()
