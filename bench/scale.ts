@@ -8,6 +8,7 @@
  *   npm run bench -- --scale                                 all three stores
  *   npm run bench -- --scale --stores postgres --sessions 100000
  *   npm run bench -- --scale --sessions-postgres 300000   fewer for one store
+ *   npm run bench -- --scale --no-write       print the rows, leave docs/benchmarks.md alone
  *
  * Every session is made through the store's own API (createSession +
  * linkSite), as an app would. Single Redis: database 15, emptied before and
@@ -178,6 +179,7 @@ for (const kind of kinds) {
 }
 
 const section = `\n## Scale: a million sessions\n\n\`npm run bench -- --scale${args.filter((a) => a !== '--scale').length ? ` ${args.filter((a) => a !== '--scale').join(' ')}` : ''}\`, ${new Date().toISOString().slice(0, 10)}: sessions made through the store's API (createSession + linkSite), each with a two-key cart and one site link; then 10,000 sequential lookups (site cookie → session, one store call) at random. Bytes per session: Redis \`used_memory\` growth (summed over the cluster's masters), PostgreSQL the tables with their indexes. The Redis Cluster here is three masters on this same two-core machine, so its latency shows the extra hop of the cluster client, not a real network.\n\n| store | sessions | lookup p50 ms | lookup p99 ms | bytes per session | time to create |\n|---|---:|---:|---:|---:|---:|\n${rows.join('\n')}\n`
+if (args.includes('--no-write')) process.exit(0)
 const path = new URL('../docs/benchmarks.md', import.meta.url)
 let doc = ''
 try {

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { Redis } from 'ioredis'
 import pg from 'pg'
+import { keyPart } from '../../src/stores/redis/codec.js'
 import { checkStoreSetting, describeStore, openStore, type StoreSetting } from '../../src/config/open-store.js'
 import { isSharedSessionError } from '../../src/errors/shared-session-error.js'
 import type { SessionStore } from '../../src/stores/store.js'
@@ -74,12 +75,12 @@ describe('openStore: a URL, or a URL plus options', () => {
     })
     const a = await openStore({ url: REDIS_URL, prefix: viaOptions, database: 3 })
     const idA = await roundTrip(a)
-    assert.equal(await admin.exists(`${viaOptions}s:${idA}`), 1, 'database 3, under the configured prefix')
+    assert.equal(await admin.exists(`${viaOptions}s:${keyPart(idA)}`), 1, 'database 3, under the configured prefix')
     await a.close()
 
     const b = await openStore(`${REDIS_URL.replace(/\/\d*$/, '')}/3?prefix=${encodeURIComponent(viaUrl)}`)
     const idB = await roundTrip(b)
-    assert.equal(await admin.exists(`${viaUrl}s:${idB}`), 1)
+    assert.equal(await admin.exists(`${viaUrl}s:${keyPart(idB)}`), 1)
     await b.close()
 
     const both = await openStore({ url: `${REDIS_URL}?prefix=ignored:`, prefix: `sstest:open:${hex}:c:` })
@@ -87,7 +88,7 @@ describe('openStore: a URL, or a URL plus options', () => {
     await both.close()
     cleanups.push(() => deleteRedisPrefix(`sstest:open:${hex}:c:`))
     const single = new Redis(REDIS_URL)
-    assert.equal(await single.exists(`sstest:open:${hex}:c:s:${idC}`), 1, 'the explicit prefix wins over the URL’s')
+    assert.equal(await single.exists(`sstest:open:${hex}:c:s:${keyPart(idC)}`), 1, 'the explicit prefix wins over the URL’s')
     await single.quit()
   })
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, describe, test } from 'node:test'
 import { Redis } from 'ioredis'
+import { keyPart } from '../../src/stores/redis/codec.js'
 import { isSharedSessionError } from '../../src/errors/shared-session-error.js'
 import { createRedisStore } from '../../src/stores/redis/index.js'
 import type { SessionStore } from '../../src/stores/store.js'
@@ -157,12 +158,12 @@ describe('redis store', () => {
       await store.insertSession(record)
       const hashes = [randomId()]
       await store.insertLink(hashes[0]!, { sessionId: record.id, site: 'shop', via: 'new', createdAt: now, expiresAt: record.absoluteExpiresAt })
-      const fieldsWithOne = await admin.hlen(`${prefix}s:${record.id}`)
+      const fieldsWithOne = await admin.hlen(`${prefix}s:${keyPart(record.id)}`)
       for (let i = 0; i < 500; i++) {
         hashes.push(randomId())
         await store.insertLink(hashes.at(-1)!, { sessionId: record.id, site: 'shop', via: 'push', createdAt: now, expiresAt: record.absoluteExpiresAt })
       }
-      assert.equal(await admin.hlen(`${prefix}s:${record.id}`), fieldsWithOne)
+      assert.equal(await admin.hlen(`${prefix}s:${keyPart(record.id)}`), fieldsWithOne)
       assert.equal((await keysUnder(prefix)).length, 1 + 501, 'one key for the session, one per link, nothing else')
       assert.equal(await store.deleteSession(record.id), true)
       for (const hash of hashes.slice(0, 20)) {
@@ -170,7 +171,7 @@ describe('redis store', () => {
         assert.equal(await store.deleteLink(hash), false, 'a link of a deleted session logs nobody out')
       }
       assert.equal((await store.count(now)).links, 0)
-      assert.ok((await admin.pexpiretime(`${prefix}l:${hashes.at(-1)}`)) <= record.absoluteExpiresAt, 'the rest vanish by themselves, at the latest with the session')
+      assert.ok((await admin.pexpiretime(`${prefix}l:${keyPart(hashes.at(-1)!)}`)) <= record.absoluteExpiresAt, 'the rest vanish by themselves, at the latest with the session')
     } finally {
       await store.close()
       await deleteKeysUnder(prefix)
@@ -210,15 +211,15 @@ describe('redis store', () => {
       await store.insertSession(record)
       const hash = randomId()
       await store.insertLink(hash, { sessionId: record.id, site: 'shop', via: 'new', createdAt: t0, expiresAt: t0 + 600_000 })
-      assert.equal(await admin.pexpiretime(`${prefix}s:${record.id}`), record.idleExpiresAt)
-      assert.equal(await admin.pexpiretime(`${prefix}l:${hash}`), t0 + 600_000)
+      assert.equal(await admin.pexpiretime(`${prefix}s:${keyPart(record.id)}`), record.idleExpiresAt)
+      assert.equal(await admin.pexpiretime(`${prefix}l:${keyPart(hash)}`), t0 + 600_000)
       const longer = randomId()
       await store.insertLink(longer, { sessionId: record.id, site: 'shop', via: 'new', createdAt: t0, expiresAt: record.absoluteExpiresAt + 600_000 })
-      assert.equal(await admin.pexpiretime(`${prefix}l:${longer}`), record.absoluteExpiresAt, 'a link never outlives its session')
+      assert.equal(await admin.pexpiretime(`${prefix}l:${keyPart(longer)}`), record.absoluteExpiresAt, 'a link never outlives its session')
       assert.equal((await store.resolveLink(longer, t0))?.link.expiresAt, record.absoluteExpiresAt + 600_000, 'and still reads back as written')
       assert.equal(await admin.pexpiretime(`${prefix}u:u_ttl`), record.absoluteExpiresAt)
       await store.touchSession(record.id, t0 + 1, record.absoluteExpiresAt + 1)
-      assert.equal(await admin.pexpiretime(`${prefix}s:${record.id}`), record.absoluteExpiresAt, 'never past the absolute expiry')
+      assert.equal(await admin.pexpiretime(`${prefix}s:${keyPart(record.id)}`), record.absoluteExpiresAt, 'never past the absolute expiry')
       await store.consumeNonce('n1', t0 + 300_000)
       assert.equal(await admin.pexpiretime(`${prefix}n:n1`), t0 + 300_000)
     } finally {
@@ -252,7 +253,7 @@ describe('redis store', () => {
     try {
       const record = makeRecord()
       await store.insertSession(record)
-      assert.equal(await client.exists(`${prefix}s:${record.id}`), 1)
+      assert.equal(await client.exists(`${prefix}s:${keyPart(record.id)}`), 1)
       await store.close()
       assert.equal(await client.ping(), 'PONG')
     } finally {

@@ -81,27 +81,58 @@ export function fieldsToSession(id: string, flat: unknown, now: number): Session
   return { id, user, data: Object.fromEntries(data), createdAt: created, lastSeenAt: seen, idleExpiresAt: idle, absoluteExpiresAt: abs }
 }
 
+/** The shape of the library's ids and cookie hashes: 256 bits as 43 base64url characters. */
+const FULL_ID = /^[A-Za-z0-9_-]{43}$/
+
 /**
- * A link as the one string value of its key, as short as it can be made
- * (memory per session is dominated by such strings): created and the
- * lifetime in base 36, via, site and the session id, tab-separated, the id
- * last (it may hold anything). A site or via holding a tab, or a time that
- * is not a whole number, falls back to a JSON array (which starts with `[`).
+ * The part of an id (session id, link hash) that names its key. An id of the
+ * library's own shape (256 random bits as 43 base64url characters) is keyed
+ * by its first 22 characters (132 bits): as unguessable, and short enough
+ * that Redis stores the key name in a 32-byte allocation instead of 64,
+ * which is a tenth of what a session costs. Any other id is keyed whole
+ * behind a `~` (not a base64url character), so the two forms never meet.
+ * The resolve script (`scripts.ts`) derives the same part in Lua.
  *
  * @example
  * ```ts
- * await client.set(linkKey, encodeLink(link), 'PXAT', link.expiresAt)
+ * keyPart('h8P0Q2l5Vx1sYw3kR7mZ9bT4cN6dF8gJ0aE2iK4oU6q') // 'h8P0Q2l5Vx1sYw3kR7mZ9b'
+ * keyPart('session-1') // '~session-1'
  * ```
  */
-export function encodeLink(link: LinkRecord): string {
+export function keyPart(id: string): string {
+  return id.length === 43 && FULL_ID.test(id) ? id.slice(0, 22) : `~${id}`
+}
+
+/** How a link's `via` is written: one character. */
+const VIA_CODE: Readonly<Record<string, string>> = { new: 'n', push: 'p', pull: 'q', login: 'l', token: 't' }
+const VIA_OF: Readonly<Record<string, LinkVia>> = { n: 'new', p: 'push', q: 'pull', l: 'login', t: 'token' }
+
+/**
+ * A link as the one string value of its key, as short as it can be made
+ * (memory per session is dominated by such strings): `via` as one
+ * character and the created time in base 36, then the lifetime in base 36
+ * (empty when the link lives exactly as long as its session, `sessionExpiresAt`,
+ * as every link `linkSite` makes does), the site and the session id,
+ * tab-separated, the id last (it may hold anything). A site holding a tab,
+ * an unknown via, or a time that is not a whole number, falls back to a
+ * JSON array (which starts with `[`).
+ *
+ * @example
+ * ```ts
+ * await client.set(linkKey, encodeLink(link, session.absoluteExpiresAt), 'PXAT', link.expiresAt)
+ * ```
+ */
+export function encodeLink(link: LinkRecord, sessionExpiresAt = Number.NaN): string {
   const lifetime = link.expiresAt - link.createdAt
-  if (Number.isSafeInteger(link.createdAt) && Number.isSafeInteger(lifetime) && !/\t/.test(link.site + link.via)) {
-    return `${link.createdAt.toString(36)}\t${lifetime.toString(36)}\t${link.via}\t${link.site}\t${link.sessionId}`
+  const via = Object.hasOwn(VIA_CODE, link.via) ? VIA_CODE[link.via] : undefined
+  if (via !== undefined && Number.isSafeInteger(link.createdAt) && link.createdAt >= 0 && Number.isSafeInteger(lifetime) && !link.site.includes('\t')) {
+    const life = link.expiresAt === sessionExpiresAt ? '' : lifetime.toString(36)
+    return `${via}${link.createdAt.toString(36)}\t${life}\t${link.site}\t${link.sessionId}`
   }
   return JSON.stringify([link.sessionId, link.site, link.via, link.createdAt, link.expiresAt])
 }
 
-function parseLink(value: string): LinkRecord | null {
+function parseLink(value: string, sessionExpiresAt: number): LinkRecord | null {
   if (value.startsWith('[')) {
     try {
       const parsed = JSON.parse(value) as unknown
@@ -113,24 +144,31 @@ function parseLink(value: string): LinkRecord | null {
       return null
     }
   }
-  const parts = value.split('\t')
-  if (parts.length < 5) return null
-  const createdAt = parseInt(parts[0]!, 36)
-  const expiresAt = createdAt + parseInt(parts[1]!, 36)
-  if (!Number.isSafeInteger(createdAt) || !Number.isSafeInteger(expiresAt)) return null
-  return { sessionId: parts.slice(4).join('\t'), site: parts[3]!, via: parts[2]! as LinkVia, createdAt, expiresAt }
+  const first = value.indexOf('\t')
+  const second = value.indexOf('\t', first + 1)
+  const third = second === -1 ? -1 : value.indexOf('\t', second + 1)
+  if (first < 2 || third === -1) return null
+  const via = VIA_OF[value[0]!]
+  const createdAt = parseInt(value.slice(1, first), 36)
+  const life = value.slice(first + 1, second)
+  const expiresAt = life === '' ? sessionExpiresAt : createdAt + parseInt(life, 36)
+  if (via === undefined || !Number.isSafeInteger(createdAt) || !(Number.isSafeInteger(expiresAt) || expiresAt === Number.POSITIVE_INFINITY)) return null
+  return { sessionId: value.slice(third + 1), site: value.slice(second + 1, third), via, createdAt, expiresAt }
 }
 
 /**
- * A link from its stored string, or null when missing, unreadable or expired at `now`.
+ * A link from its stored string, or null when missing, unreadable or
+ * expired at `now`. `sessionExpiresAt` is its session's absolute expiry,
+ * the expiry of a link stored without a lifetime (unknown: +Infinity, and
+ * such a link is as live as its session).
  *
  * @example
  * ```ts
- * const link = decodeLink(await client.get(linkKey), Date.now())
+ * const link = decodeLink(await client.get(linkKey), Date.now(), session.absoluteExpiresAt)
  * ```
  */
-export function decodeLink(value: unknown, now: number): LinkRecord | null {
+export function decodeLink(value: unknown, now: number, sessionExpiresAt = Number.POSITIVE_INFINITY): LinkRecord | null {
   if (typeof value !== 'string') return null
-  const link = parseLink(value)
+  const link = parseLink(value, sessionExpiresAt)
   return link !== null && link.expiresAt > now ? link : null
 }

@@ -4,7 +4,7 @@ import { SharedSessionError } from '../../errors/shared-session-error.js'
 import type { SessionRecord, SessionStore, SessionUser, StoreCounts } from '../store.js'
 import { guardStore } from '../unavailable.js'
 import { parseClusterUrl } from './cluster-url.js'
-import { DATA_FIELD, decodeLink, encodeLink, fieldsToSession, sessionToFields } from './codec.js'
+import { DATA_FIELD, decodeLink, encodeLink, fieldsToSession, keyPart, sessionToFields } from './codec.js'
 import { createRedisClient, readiness, type ConnectionSettings } from './connection.js'
 import { defineScripts } from './scripts.js'
 
@@ -110,7 +110,8 @@ function connectionSettings(options: RedisStoreOptions, commandTimeoutMs: number
  * never past its session's absolute expiry), so nothing needs sweeping;
  * reads still check expiry against the `now` they are given.
  *
- * Layout under `prefix` (see docs/stores.md): `s:{id}` a hash with one-letter
+ * Layout under `prefix` (see docs/stores.md; `{id}` and `{hash}` stand for
+ * their first 22 characters, see `keyPart`): `s:{id}` a hash with one-letter
  * meta fields and one `.{key}` field per data key (per-key HSET/HDEL, so
  * concurrent patches of different keys lose nothing); `l:{hash}` a link as
  * one short string; `u:{sub}` the set of a user's sessions; `n:{nonce}` a
@@ -152,8 +153,8 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
   const scripts = defineScripts(client)
 
   const key = {
-    session: (id: string) => `${prefix}s:${id}`,
-    link: (hash: string) => `${prefix}l:${hash}`,
+    session: (id: string) => `${prefix}s:${keyPart(id)}`,
+    link: (hash: string) => `${prefix}l:${keyPart(hash)}`,
     user: (sub: string) => `${prefix}u:${sub}`,
     nonce: (nonce: string) => `${prefix}n:${nonce}`,
     counter: (name: string) => `${prefix}c:${name}`,
@@ -220,7 +221,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
         const [created, lifetime] = await client.hmget(key.session(link.sessionId), 'c', 'a')
         if (created == null || lifetime == null) return
         const absolute = Number(created) + Number(lifetime)
-        await client.set(key.link(hash), encodeLink(link), 'PXAT', Math.max(1, Math.ceil(Math.min(link.expiresAt, absolute))))
+        await client.set(key.link(hash), encodeLink(link, absolute), 'PXAT', Math.max(1, Math.ceil(Math.min(link.expiresAt, absolute))))
       }),
 
     resolveLink: (hash, now) =>
@@ -237,8 +238,10 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
           if (!Array.isArray(found)) return null
           ;[value, sessionFields] = found as [unknown, unknown]
         }
-        const link = decodeLink(value, now)
-        const session = link === null ? null : fieldsToSession(link.sessionId, sessionFields, now)
+        // The session first: a link stored without a lifetime lives as long as its session.
+        const sessionId = decodeLink(value, now)?.sessionId
+        const session = sessionId === undefined ? null : fieldsToSession(sessionId, sessionFields, now)
+        const link = session === null ? null : decodeLink(value, now, session.absoluteExpiresAt)
         return link === null || session === null ? null : { link, session }
       }),
 
@@ -288,7 +291,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
       guard('count', async (): Promise<StoreCounts> => {
         const base = globEscape(prefix)
         const [sessionKeys, linkKeys, nonceKeys] = await Promise.all([scan(`${base}s:*`), scan(`${base}l:*`), scan(`${base}n:*`)])
-        const sessionPrefix = key.session('')
+        const sessionPrefix = `${prefix}s:`
 
         const sessionLive = new Map<string, boolean>()
         const times = await Promise.all(sessionKeys.map((k) => client.hmget(k, 'c', 'i', 'a')))
@@ -299,7 +302,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
         let liveLinks = 0
         for (const value of await Promise.all(linkKeys.map((k) => client.get(k)))) {
           const link = decodeLink(value, now)
-          if (link !== null && sessionLive.get(link.sessionId) === true) liveLinks++
+          if (link !== null && sessionLive.get(keyPart(link.sessionId)) === true) liveLinks++
         }
 
         let liveNonces = 0

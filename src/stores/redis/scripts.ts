@@ -104,9 +104,11 @@ export const REDIS_SCRIPTS = {
         local ok, link = pcall(cjson.decode, value)
         if ok and type(link) == 'table' and type(link[1]) == 'string' then sid = link[1] end
       else
-        sid = string.match(value, '^[^\t]*\t[^\t]*\t[^\t]*\t[^\t]*\t(.*)$')
+        sid = string.match(value, '^[^\t]*\t[^\t]*\t[^\t]*\t(.*)$')
       end
       if not sid then return false end
+      -- The session's key part, as keyPart (codec.ts) makes it.
+      if #sid == 43 and not string.find(sid, '[^A-Za-z0-9_%-]') then sid = string.sub(sid, 1, 22) else sid = '~' .. sid end
       return { value, redis.call('HGETALL', ARGV[1] .. sid) }`,
   },
 } as const
