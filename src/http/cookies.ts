@@ -78,16 +78,30 @@ export interface CookieSpec {
  * ```
  */
 export function setCookie(spec: CookieSpec, value: string, maxAgeSeconds?: number): string {
-  const options: SerializeOptions = {
-    httpOnly: true,
-    secure: spec.secure,
-    sameSite: spec.sameSite,
-    path: spec.path ?? '/',
+  // The attributes are the same for every value of a spec: serialized (and validated) once, then reused.
+  let attributes = ATTRIBUTES.get(spec)
+  if (attributes === undefined) {
+    const options: SerializeOptions = { httpOnly: true, secure: spec.secure, sameSite: spec.sameSite, path: spec.path ?? '/' }
+    if (spec.domain) options.domain = spec.domain
+    attributes = serialize(spec.name, '', options).slice(spec.name.length + 1)
+    ATTRIBUTES.set(spec, attributes)
   }
-  if (spec.domain) options.domain = spec.domain
-  if (maxAgeSeconds !== undefined) options.maxAge = Math.max(0, Math.floor(maxAgeSeconds))
-  return serialize(spec.name, value, options)
+  const age = maxAgeSeconds === undefined ? undefined : Math.max(0, Math.floor(maxAgeSeconds))
+  // Anything `cookie` would encode or refuse goes through it, as before.
+  if (!PLAIN_VALUE.test(value) || (age !== undefined && !Number.isSafeInteger(age))) {
+    const options: SerializeOptions = { httpOnly: true, secure: spec.secure, sameSite: spec.sameSite, path: spec.path ?? '/' }
+    if (spec.domain) options.domain = spec.domain
+    if (age !== undefined) options.maxAge = age
+    return serialize(spec.name, value, options)
+  }
+  // `cookie` puts Max-Age first, then Domain, Path, HttpOnly, Secure, SameSite.
+  return age === undefined ? `${spec.name}=${value}${attributes}` : `${spec.name}=${value}; Max-Age=${age}${attributes}`
 }
+
+/** Per spec: its `Set-Cookie` attributes after the value, Max-Age aside (`; Path=/; HttpOnly; …`). */
+const ATTRIBUTES = new WeakMap<CookieSpec, string>()
+/** Values `encodeURIComponent` leaves as they are: written without `cookie`'s encoding pass. */
+const PLAIN_VALUE = /^[A-Za-z0-9_.!~*'()-]*$/
 
 /**
  * A `Set-Cookie` header value that deletes the cookie.

@@ -1,5 +1,6 @@
 import { isSharedSessionError } from '../errors/shared-session-error.js'
 import { errorPageHtml, wantsPage, type ErrorSummary } from './error-page.js'
+import { LightResponse, splitHeaders } from './light-response.js'
 import type { RequestHead } from './request-head.js'
 
 /**
@@ -20,7 +21,7 @@ export const PRIVATE_HEADERS: Readonly<Record<string, string>> = {
  * ```
  */
 export function redirect(location: string, extra: Record<string, string | string[]> = {}, status = 303): Response {
-  return withHeaders(new Response(null, { status }), { ...PRIVATE_HEADERS, location, ...extra })
+  return withHeaders(status, null, { ...PRIVATE_HEADERS, location, ...extra })
 }
 
 /**
@@ -34,7 +35,7 @@ export function redirect(location: string, extra: Record<string, string | string
  * ```
  */
 export function html(body: string, status = 200, extra: Record<string, string | string[]> = {}): Response {
-  return withHeaders(new Response(body, { status }), {
+  return withHeaders(status, body, {
     'content-type': 'text/html; charset=utf-8',
     'x-frame-options': 'DENY',
     'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
@@ -53,7 +54,7 @@ export function html(body: string, status = 200, extra: Record<string, string | 
  * ```
  */
 export function json(body: unknown, status = 200, extra: Record<string, string | string[]> = {}): Response {
-  return withHeaders(new Response(JSON.stringify(body), { status }), { 'content-type': 'application/json', ...extra })
+  return withHeaders(status, JSON.stringify(body), { 'content-type': 'application/json', ...extra })
 }
 
 /**
@@ -85,10 +86,8 @@ export function errorResponse(err: unknown, log: (message: string) => void = con
   return json({ error: error.code, message: error.message }, error.status, extra)
 }
 
-function withHeaders(response: Response, headers: Record<string, string | string[]>): Response {
-  for (const [name, value] of Object.entries(headers)) {
-    if (Array.isArray(value)) for (const v of value) response.headers.append(name, v)
-    else response.headers.set(name, value)
-  }
-  return response
+/** A {@link LightResponse}: the adapters write it without building Fetch objects; read as a `Response` it becomes one. */
+function withHeaders(status: number, body: string | null, headers: Record<string, string | string[]>): Response {
+  const { fields, cookies } = splitHeaders(headers)
+  return new LightResponse(status, fields, body, cookies)
 }

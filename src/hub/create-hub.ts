@@ -1,5 +1,6 @@
 import type { ConnectionInfo } from '../adapters/node/listener.js'
 import { isSharedSessionError } from '../errors/shared-session-error.js'
+import { LIGHT_HANDLER, toFetchResponse } from '../http/light-response.js'
 import { errorResponse, html, json } from '../http/respond.js'
 import { escapeHtml } from '../lib/html.js'
 import { confirm } from './confirm.js'
@@ -98,29 +99,58 @@ export function createHub(options: HubOptions): Hub {
   ctx.events.on('logout', (event) => {
     if (event.user) void notifySitesOfLogout(ctx, event.everywhere ? { sub: event.user.sub } : { sub: event.user.sub, sid: event.sessionId })
   })
+  // The Node adapter finds the handler that leaves light responses as they are (see toNodeListener).
+  Object.defineProperty(publicFetch, LIGHT_HANDLER, { value: handle })
   return {
     origin: ctx.origin,
     context: ctx,
     events: ctx.events,
     member,
     oidc,
-    async fetch(request, info = { clientAddress: 'unknown' }) {
-      try {
-        const path = new URL(request.url).pathname
-        if (path.startsWith(memberBase)) return (await member.handle(request)).response!
-        if (oidc?.handles(path)) return await oidc.fetch(request, info)
-        const local = path.startsWith(`${ctx.basePath}/`) ? path.slice(ctx.basePath.length) : null
-        const methods = local !== null && Object.hasOwn(ROUTES, local) ? ROUTES[local] : undefined
-        if (!methods) return json({ error: 'ERR_NOT_FOUND' }, 404)
-        const route = Object.hasOwn(methods, request.method) ? methods[request.method] : undefined
-        if (!route) return json({ error: 'ERR_METHOD_NOT_ALLOWED' }, 405, { allow: Object.keys(methods).join(', ') })
-        return await route(ctx, request, info)
-      } catch (err) {
-        return isNavigation(request) && isSharedSessionError(err) && err.status < 500 ? errorPage(err.code, err.message, err.status) : errorResponse(err, ctx.log)
-      }
-    },
+    fetch: publicFetch,
+  }
+
+  /** The hub's handler: its answers may be light responses, which the Node adapter writes as they are. */
+  async function handle(request: RequestWithBody, info: ConnectionInfo = { clientAddress: 'unknown' }): Promise<Response> {
+    try {
+      const path = routePath(request.url, ctx.origin)
+      if (path.startsWith(memberBase)) return (await member.handle(request)).response!
+      if (oidc?.handles(path)) return await oidc.fetch(request, info)
+      const local = path.startsWith(`${ctx.basePath}/`) ? path.slice(ctx.basePath.length) : null
+      const methods = local !== null && Object.hasOwn(ROUTES, local) ? ROUTES[local] : undefined
+      if (!methods) return json({ error: 'ERR_NOT_FOUND' }, 404)
+      const route = Object.hasOwn(methods, request.method) ? methods[request.method] : undefined
+      if (!route) return json({ error: 'ERR_METHOD_NOT_ALLOWED' }, 405, { allow: Object.keys(methods).join(', ') })
+      return await route(ctx, request, info)
+    } catch (err) {
+      return isNavigation(request) && isSharedSessionError(err) && err.status < 500 ? errorPage(err.code, err.message, err.status) : errorResponse(err, ctx.log)
+    }
+  }
+
+  async function publicFetch(request: RequestWithBody, info?: ConnectionInfo): Promise<Response> {
+    return toFetchResponse(await handle(request, info))
   }
 }
+
+/**
+ * The path of a request URL for routing. A URL on the hub's own origin
+ * with a plain path (no `%`, `\\` or dot segments, which URL parsing would
+ * rewrite) is sliced as it is; anything else is parsed.
+ */
+function routePath(url: string, origin: string): string {
+  if (url.startsWith(origin) && url.charCodeAt(origin.length) === 47 /* "/" */) {
+    let end = url.indexOf('?', origin.length)
+    if (end === -1) end = url.length
+    const hash = url.indexOf('#', origin.length)
+    if (hash !== -1 && hash < end) end = hash
+    const path = url.slice(origin.length, end)
+    if (!UNPLAIN_PATH.test(path)) return path
+  }
+  return new URL(url).pathname
+}
+
+/** What URL parsing would change in a path: escapes, backslashes, dot segments, characters it encodes. */
+const UNPLAIN_PATH = /[%\\]|\/\.\.?(?:\/|$)|[^\x21-\x7e]|["<>^`{|}]/
 
 function isNavigation(request: RequestWithBody): boolean {
   return request.headers.get('sec-fetch-mode') === 'navigate' || (request.headers.get('accept') ?? '').includes('text/html')

@@ -5,6 +5,7 @@ import { isSharedSessionError } from '../errors/shared-session-error.js'
 import { cookieCount, readCookie } from '../http/cookies.js'
 import { errorPageHtml, wantsPage } from '../http/error-page.js'
 import { isTopLevelNavigation, type RequestWithBody } from '../http/request-head.js'
+import { LightResponse } from '../http/light-response.js'
 import { html, json, redirect, PRIVATE_HEADERS } from '../http/respond.js'
 import { safeReturnUrl } from '../http/return-url.js'
 import type { LoginClaims } from '../tokens/claims.js'
@@ -70,7 +71,20 @@ export async function forwardAuth(ctx: HubContext, request: RequestWithBody): Pr
     if (standing === 'refused') return unauthorized(ctx, request, 'ERR_TOKEN_UNCONFIRMED')
     if (standing === 'unconfirmed') return unconfirmed(ctx, request, cookies)
   }
-  return new Response(null, { status: 200, headers: { ...userHeaders(claims), 'cache-control': 'no-store' } })
+  return new LightResponse(200, grantFields(claims))
+}
+
+/** The 200's header fields per verified token: the verifier hands out the same frozen claims for the same token, so they are built once. */
+const granted = new WeakMap<LoginClaims, Record<string, string>>()
+
+function grantFields(claims: LoginClaims): Record<string, string> {
+  let fields = granted.get(claims)
+  if (fields === undefined) {
+    fields = { ...userHeaders(claims), 'cache-control': 'no-store' }
+    // Shared between responses: frozen, so no writer can change another request's answer.
+    if (Object.isFrozen(claims)) granted.set(claims, Object.freeze(fields))
+  }
+  return fields
 }
 
 /**

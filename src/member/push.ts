@@ -1,5 +1,6 @@
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import { redeemHandoff } from '../handoff/redeem.js'
+import { LightResponse } from '../http/light-response.js'
 import { PRIVATE_HEADERS } from '../http/respond.js'
 import type { RequestHead } from '../http/request-head.js'
 import { fromRecord } from '../sessions/session.js'
@@ -38,17 +39,18 @@ export async function push(ctx: MemberContext, request: RequestHead, sealed: str
   const target = payload.ref === null ? null : await ctx.store.getSession(payload.ref, ctx.now())
   if (!target) throw new SharedSessionError('ERR_SESSION_NOT_FOUND', 'the pushed session has ended')
   const { cookies, outcome } = await adoptSession(ctx, request, fromRecord(target), { via: 'push', src })
-  const response = script(outcome)
-  for (const cookie of cookies) response.headers.append('set-cookie', cookie)
-  return response
+  return script(outcome, cookies)
 }
 
 /** The push's tiny script body, never cached. */
-function script(outcome: string): Response {
-  return new Response(`/* shared-session: ${outcome} */\n`, {
-    status: 200,
-    headers: { 'content-type': 'text/javascript; charset=utf-8', 'x-content-type-options': 'nosniff', ...PRIVATE_HEADERS },
-  })
+function script(outcome: string, cookies: readonly string[] = []): Response {
+  return new LightResponse(200, { ...SCRIPT_FIELDS }, `/* shared-session: ${outcome} */\n`, cookies)
+}
+
+const SCRIPT_FIELDS: Readonly<Record<string, string>> = {
+  'content-type': 'text/javascript; charset=utf-8',
+  'x-content-type-options': 'nosniff',
+  ...PRIVATE_HEADERS,
 }
 
 /**

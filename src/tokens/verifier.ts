@@ -1,21 +1,21 @@
-import { createHash } from 'node:crypto'
 import type { VerificationKeys } from '../keys/verification-keys.js'
 import type { LoginClaims } from './claims.js'
 import { verifyLoginToken, type VerifyLoginTokenOptions } from './verify.js'
 
 /** Options of {@link createTokenVerifier}: those of verifyLoginToken, plus the cache size. */
 export interface TokenVerifierOptions extends Omit<VerifyLoginTokenOptions, 'now'> {
-  /** Verified tokens remembered (by SHA-256) until their `exp`. Default 10,000; 0 turns the cache off. */
+  /** Verified tokens remembered (keyed by the whole token) until their `exp`. Default 10,000; 0 turns the cache off. */
   cacheSize?: number
 }
 
 /**
  * A login token verifier for hot paths. A token is verified in full once;
- * after that its SHA-256 maps to the verified claims until the token's
- * `exp`, so a page view costs a hash, not a signature check. Keyed by the
- * whole token (never the signature alone, which could be glued to other
- * claims). Bounded: the oldest entry goes first. Revocation is not cached:
- * callers still check the session on every request.
+ * after that the token string itself maps to the verified claims until the
+ * token's `exp`, so a page view costs a map lookup, not a signature check.
+ * Keyed by the whole token (never the signature alone, which could be
+ * glued to other claims), at most 8 KiB each. Bounded: the oldest entry
+ * goes first. Revocation is not cached: callers still check the session on
+ * every request.
  *
  * @example
  * ```ts
@@ -27,7 +27,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): (keys: Verif
   const max = options.cacheSize ?? 10_000
   const cache = new Map<string, LoginClaims>()
   return async (keys, token, now = Date.now()) => {
-    const key = max > 0 && typeof token === 'string' && token.length <= 8192 ? createHash('sha256').update(token).digest('base64url') : null
+    const key = max > 0 && typeof token === 'string' && token.length <= 8192 ? token : null
     const hit = key === null ? undefined : cache.get(key)
     // A hit is good until exp; nbf and iat were checked on the full verification and only move into the past.
     if (hit && hit.exp * 1000 > now) return hit
@@ -35,7 +35,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): (keys: Verif
     const claims = await verifyLoginToken(keys, token, { ...options, now })
     if (key !== null) {
       if (cache.size >= max) cache.delete(cache.keys().next().value!)
-      cache.set(key, Object.freeze(claims))
+      // A flat copy of the key: the token may be a slice of a whole Cookie header, which the cache must not keep alive.
+      cache.set(Buffer.from(key, 'latin1').toString('latin1'), Object.freeze(claims))
     }
     return claims
   }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { LightResponse } from '../../http/light-response.js'
 import { errorResponse } from '../../http/respond.js'
 import type { MiddlewareCore, ResponseSink } from '../middleware.js'
 import { nodeRequestHead } from '../node/request-head.js'
@@ -42,6 +43,13 @@ export function registerFastify<T>(app: FastifyInstance, core: MiddlewareCore<T>
 
 async function sendFastify(reply: FastifyReply, response: Response): Promise<void> {
   reply.code(response.status)
+  if (response instanceof LightResponse && !response.materialized) {
+    // The library's own light response: its fields as they are, no Fetch objects.
+    const { fields, cookies, payload } = response
+    for (const name in fields) reply.header(name, fields[name])
+    if (cookies.length) reply.header('set-cookie', cookies)
+    return void (await reply.send(payload))
+  }
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') reply.header(name, value)
   })

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
+import { LightResponse, toFetchResponse } from '../../http/light-response.js'
 import { errorResponse } from '../../http/respond.js'
 import type { MiddlewareCore, ResponseSink } from '../middleware.js'
 
@@ -28,7 +29,7 @@ export function toHono<T>(core: MiddlewareCore<T>): MiddlewareHandler {
       result = await core.handle({ method: raw.method, url: core.origin + url.pathname + url.search, headers: raw.headers }, sink)
     } catch (err) {
       // A navigation gets an HTML page saying what happened; scripts and API clients keep the JSON.
-      return errorResponse(err, undefined, c.req.raw)
+      return toFetchResponse(errorResponse(err, undefined, c.req.raw))
     }
     if (result.response) return withSink(result.response, cookies, headers)
     c.set(core.property as never, result.value as never)
@@ -44,6 +45,12 @@ export function toHono<T>(core: MiddlewareCore<T>): MiddlewareHandler {
 
 /** The response with the sink's headers added, on a copy: a Response may be immutable (Response.redirect, a proxied fetch). */
 function withSink(response: Response, cookies: string[], headers: [string, string][]): Response {
+  // The library's own light response becomes a fresh Response here, so the sink's headers go straight onto it.
+  if (response instanceof LightResponse && !response.materialized) {
+    const real = response.toResponse()
+    applySink(real.headers, cookies, headers)
+    return real
+  }
   if (cookies.length === 0 && headers.length === 0) return response
   const copy = new Response(response.body, response)
   applySink(copy.headers, cookies, headers)

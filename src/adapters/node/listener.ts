@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http'
+import { LIGHT_HANDLER } from '../../http/light-response.js'
 import { errorResponse } from '../../http/respond.js'
 import type { RequestWithBody } from '../../http/request-head.js'
 import { sendResponse } from './send-response.js'
@@ -24,8 +25,10 @@ export type FetchHandler = (request: RequestWithBody, info: ConnectionInfo) => P
  * ```
  */
 export function toNodeListener(handler: FetchHandler, options: { origin?: string } = {}): RequestListener {
+  // The hub's fetch carries a twin that leaves the library's light responses as they are: no Fetch objects on the way out.
+  const inner = (handler as FetchHandler & { [LIGHT_HANDLER]?: FetchHandler })[LIGHT_HANDLER] ?? handler
   return (req: IncomingMessage, res: ServerResponse) => {
-    void handle(handler, req, res, options.origin)
+    void handle(inner, req, res, options.origin)
   }
 }
 
