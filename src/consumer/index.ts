@@ -13,3 +13,4 @@
 export { createTokenConsumer, type TokenAuth, type TokenConsumerOptions } from './token-consumer.js'
 export { createJwksClient, type JwksClient, type JwksClientOptions } from './jwks-client.js'
 export { storeRevocationCheck, type RevocationCheck } from '../tokens/revocation.js'
+export { hubRevocationCheck, type HubRevocationOptions } from '../tokens/hub-revocation.js'

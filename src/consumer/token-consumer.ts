@@ -7,6 +7,7 @@ import { isTopLevelNavigation, type RequestHead } from '../http/request-head.js'
 import type { VerificationKeys } from '../keys/verification-keys.js'
 import { parseOrigin } from '../sites/config.js'
 import type { LoginClaims } from '../tokens/claims.js'
+import { hubRevocationCheck } from '../tokens/hub-revocation.js'
 import { assertNotRevoked, type RevocationCheck } from '../tokens/revocation.js'
 import { createTokenVerifier } from '../tokens/verifier.js'
 import { tokenCookieName } from '../tokens/cookie-name.js'
@@ -52,8 +53,16 @@ export interface TokenConsumerOptions<U> {
   requireLogin?: boolean
   /** Find or create this app's user for verified claims; key it by (`iss`, `sub`), never by e-mail alone. */
   findOrCreateUser?: (claims: LoginClaims) => Promise<U> | U
-  /** Reject tokens of logged-out sessions before `exp` (e.g. `storeRevocationCheck(store)`). */
-  revocation?: RevocationCheck
+  /**
+   * Reject tokens of logged-out sessions before `exp`. Default: ask the
+   * hub's `/forward-auth` (`hubRevocationCheck`, answers kept 5 s; a hub
+   * that cannot be asked is logged and the token trusted until its `exp`).
+   * `storeRevocationCheck(store)` reads the store directly; `false` checks
+   * nothing (a sign-out then reaches this app at the token's `exp`).
+   */
+  revocation?: RevocationCheck | false
+  /** Where the default revocation check reaches the hub's forward-auth. Default `<hub>/forward-auth`. */
+  revocationUrl?: string
   /** Where adapters put the result: `req.auth` by default. */
   property?: string
   now?: () => number
@@ -121,6 +130,7 @@ export function createTokenConsumer<U = LoginClaims>(options: TokenConsumerOptio
   }
   const confirmNames = confirmCookies(marksCookiesSecure(hub))
   const log = options.log ?? console.error
+  const revocation = options.revocation === false ? null : (options.revocation ?? hubRevocationCheck({ url: options.revocationUrl ?? `${hubBase}/forward-auth`, log }))
   /** The verified claims of the request's token cookie, or null (none, two, or not valid). */
   const tokenClaims = async (request: RequestHead): Promise<LoginClaims | null> => {
     const token = readCookie(request, cookieName)
@@ -152,7 +162,7 @@ export function createTokenConsumer<U = LoginClaims>(options: TokenConsumerOptio
       if (token) {
         try {
           const claims = await verify(token)
-          if (options.revocation) await assertNotRevoked(claims, options.revocation, now())
+          if (revocation) await assertNotRevoked(claims, revocation, now(), token)
           const standing = confirming ? tokenStanding(request, confirmNames, claims.sid) : 'confirmed'
           if (standing === 'confirmed') return { value: { claims, user: await findOrCreate(claims) } }
           // Not vouched for by the hub in this browser: ask once; a token the hub refused is no login.

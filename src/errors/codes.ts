@@ -76,6 +76,8 @@ export const ERROR_STATUS = {
 
   // A consumer cannot fetch the hub's JWKS (hub down or unreachable).
   ERR_JWKS_UNAVAILABLE: 503,
+  /** A consumer that must ask the hub (a required revocation check) cannot reach it. */
+  ERR_HUB_UNAVAILABLE: 503,
 
   // Stores: the backing store is down, locked or read-only.
   ERR_STORE_UNAVAILABLE: 503,

@@ -166,7 +166,7 @@ after(async () => {
 })
 
 function tokenConsumer(keysUrl = `${hub.url}/.well-known/jwks.json`): Core {
-  return createTokenConsumer({ hub: hub.origin, origin: FORUM, audience: AUDIENCE, keys: createJwksClient({ url: keysUrl, timeoutMs: 1000 }) })
+  return createTokenConsumer({ hub: hub.origin, origin: FORUM, audience: AUDIENCE, keys: createJwksClient({ url: keysUrl, timeoutMs: 1000 }), revocationUrl: `${hub.url}/forward-auth` })
 }
 
 /** A core that lets alice in and asks for two cookies to be set on the app's response. */

@@ -12,6 +12,7 @@ import { generateKeysConfig } from '../../src/keys/generate.js'
 import { loadKeyRing } from '../../src/keys/key-ring.js'
 import { rotateSigningKeys } from '../../src/keys/rotate.js'
 import { storeRevocationCheck } from '../../src/tokens/revocation.js'
+import { hubRevocationCheck } from '../../src/tokens/hub-revocation.js'
 import { signLoginToken } from '../../src/tokens/sign.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
 import { CookieJar, loginOverHttp, logoutOverHttp } from '../helpers/http.js'
@@ -80,6 +81,8 @@ function consumerFor(at: TestHub, options: Partial<TokenConsumerOptions<LocalUse
     origin: FORUM,
     audience: AUDIENCE,
     keys: createJwksClient({ url: `${at.url}/.well-known/jwks.json` }),
+    // The hub by address: Node does not resolve *.localhost.
+    revocationUrl: `${at.url}/forward-auth`,
     findOrCreateUser: localUsers().findOrCreateUser,
     ...options,
   })
@@ -171,7 +174,8 @@ describe('token consumer: a valid token', () => {
   it('a NEW sub with alice\'s e-mail becomes a different local user (never matched by e-mail)', async () => {
     const { token } = await login()
     const users = localUsers()
-    const consumer = consumerFor(hub, { findOrCreateUser: users.findOrCreateUser })
+    // The impostor's session does not exist: only the mapping of identities is tested here, not revocation.
+    const consumer = consumerFor(hub, { findOrCreateUser: users.findOrCreateUser, revocation: false })
     const alice = assertSignedIn(await consumer.handle(requestHead('/', NAVIGATE, token)))
 
     const impostor = await signLoginToken(hub.ring, {
@@ -190,7 +194,7 @@ describe('token consumer: a valid token', () => {
 
   it('without findOrCreateUser the user is the claims themselves', async () => {
     const { token } = await login()
-    const consumer = createTokenConsumer({ hub: hub.origin, origin: FORUM, audience: AUDIENCE, keys: createJwksClient({ url: `${hub.url}/.well-known/jwks.json` }) })
+    const consumer = createTokenConsumer({ hub: hub.origin, origin: FORUM, audience: AUDIENCE, keys: createJwksClient({ url: `${hub.url}/.well-known/jwks.json` }), revocationUrl: `${hub.url}/forward-auth` })
     const result = await consumer.handle(requestHead('/', NAVIGATE, token))
     assert.equal(result.value.user, result.value.claims)
     assert.equal(result.value.claims?.username, 'alice')
@@ -332,10 +336,10 @@ describe('token consumer: tokens that must not sign anyone in', () => {
 })
 
 describe('token consumer: revocation (logout at the hub)', () => {
-  it('with storeRevocationCheck a logged-out session\'s token is refused; without it the token lives until exp', async () => {
+  it('with storeRevocationCheck a logged-out session\'s token is refused; without a check (false) the token lives until exp', async () => {
     const { jar, token } = await login()
     const revoking = consumerFor(hub, { revocation: storeRevocationCheck(hub.store) })
-    const trusting = consumerFor(hub)
+    const trusting = consumerFor(hub, { revocation: false })
     assertSignedIn(await revoking.handle(requestHead('/', NAVIGATE, token)))
     assertSignedIn(await trusting.handle(requestHead('/', NAVIGATE, token)))
 
@@ -348,6 +352,30 @@ describe('token consumer: revocation (logout at the hub)', () => {
     assertRedirect(await revoking.handle(requestHead('/t/1', NAVIGATE, token)), refreshUrl(hub, '/t/1'))
     // The trade-off of a pure signature check: still accepted until exp.
     assertSignedIn(await trusting.handle(requestHead('/api', FETCH, token)))
+  })
+
+  it("by default the hub's /forward-auth is asked: a sign-out reaches the app within the 5 s the answer is kept", async () => {
+    const { jar, token } = await login()
+    let clock = Date.now()
+    const consumer = consumerFor(hub, { now: () => clock })
+    assertSignedIn(await consumer.handle(requestHead('/api', FETCH, token)))
+    assert.equal((await logoutOverHttp(hub, jar)).status, 303)
+    assertSignedIn(await consumer.handle(requestHead('/api', FETCH, token)), 'alice') // the answer of a moment ago
+    clock += 5001
+    await assertRefused401(await consumer.handle(requestHead('/api', FETCH, token)))
+  })
+
+  it('the default check with the hub unreachable: logged once and the signature trusted (auto); a 503 with required', async () => {
+    const { token } = await login()
+    const port = await closedPort()
+    const logged: string[] = []
+    const auto = consumerFor(hub, { revocationUrl: `http://127.0.0.1:${port}/forward-auth`, log: (m) => void logged.push(m) })
+    assertSignedIn(await auto.handle(requestHead('/api', FETCH, token)))
+    assertSignedIn(await auto.handle(requestHead('/api', FETCH, token)))
+    assert.equal(logged.filter((m) => /revocation not checked/.test(m)).length, 1, logged.join('\n'))
+    const required = consumerFor(hub, { revocation: hubRevocationCheck({ url: `http://127.0.0.1:${port}/forward-auth`, mode: 'required', log: () => {} }) })
+    const err = await rejectsWith(() => required.handle(requestHead('/api', FETCH, token)), 'ERR_HUB_UNAVAILABLE')
+    assert.equal(err.status, 503)
   })
 
   it('a token naming a live session of ANOTHER user is refused', async () => {
@@ -582,7 +610,7 @@ describe('token consumer: options', () => {
   })
 
   it('property and hubBasePath shape what adapters see and where browsers go', async () => {
-    const consumer = createTokenConsumer({ hub: hub.origin, hubBasePath: '/auth/', origin: FORUM, audience: AUDIENCE, property: 'forumUser', keys: hub.ring.verification })
+    const consumer = createTokenConsumer({ hub: hub.origin, hubBasePath: '/auth/', origin: FORUM, audience: AUDIENCE, property: 'forumUser', keys: hub.ring.verification, revocation: false })
     assert.equal(consumer.property, 'forumUser')
     const result = await consumer.handle(requestHead('/x', NAVIGATE))
     assert.equal(result.response?.headers.get('location'), `${hub.origin}/auth/refresh?return=${encodeURIComponent(`${FORUM}/x`)}`)
@@ -590,7 +618,7 @@ describe('token consumer: options', () => {
 
   it('fixed keys work without any JWKS fetch', async () => {
     const { token } = await login()
-    const consumer = createTokenConsumer({ hub: hub.origin, origin: FORUM, audience: AUDIENCE, keys: hub.ring.verification })
+    const consumer = createTokenConsumer({ hub: hub.origin, origin: FORUM, audience: AUDIENCE, keys: hub.ring.verification, revocation: false })
     assert.equal((await consumer.handle(requestHead('/', NAVIGATE, token))).value.claims?.username, 'alice')
   })
 })
