@@ -112,23 +112,29 @@ export function toFetchResponse(response: Response): Response {
  * Header fields and cookies from the `{ name: value | values }` form the
  * response helpers take: arrays under `set-cookie` become separate
  * cookies, other arrays one comma-joined field (as `Headers.append` would).
+ * Fields go `into` the object given (later names win).
  *
  * @example
  * ```ts
  * const { fields, cookies } = splitHeaders({ location: '/', 'set-cookie': [a, b] })
+ * const more = splitHeaders(extra, { location: '/' }) // into fields already there
  * ```
  */
-export function splitHeaders(headers: Record<string, string | readonly string[]>): { fields: Record<string, string>; cookies: string[] } {
-  const fields: Record<string, string> = {}
-  let cookies: string[] = []
+export function splitHeaders(headers: Record<string, string | readonly string[]>, into: Record<string, string> = {}): { fields: Record<string, string>; cookies: readonly string[] } {
+  const fields = into
+  let cookies: readonly string[] = EMPTY
   for (const key in headers) {
     const value = headers[key]!
-    const name = key.toLowerCase()
+    const name = LOWER_CASE.test(key) ? key : key.toLowerCase()
     if (name === 'set-cookie') cookies = cookies.concat(value)
     else fields[name] = typeof value === 'string' ? value : value.join(', ')
   }
   return { fields, cookies }
 }
+
+/** Shared, never written to: a response without cookies. */
+const EMPTY: readonly string[] = Object.freeze([])
+const LOWER_CASE = /^[a-z0-9-]+$/
 
 /**
  * On a `fetch` handler function: the same handler answering with

@@ -21,7 +21,8 @@ export const PRIVATE_HEADERS: Readonly<Record<string, string>> = {
  * ```
  */
 export function redirect(location: string, extra: Record<string, string | string[]> = {}, status = 303): Response {
-  return withHeaders(status, null, { ...PRIVATE_HEADERS, location, ...extra })
+  const { fields, cookies } = splitHeaders(extra, { ...PRIVATE_HEADERS, location })
+  return new LightResponse(status, fields, null, cookies)
 }
 
 /**

@@ -39,14 +39,14 @@ export const PENDING_SESSION_MS = 10 * 60_000
  */
 export async function pull(ctx: HubContext, request: RequestWithBody, info: ConnectionInfo): Promise<Response> {
   if (!isTopLevelNavigation(request)) throw new SharedSessionError('ERR_TRANSPORT', 'a pull is a browser\'s page navigation', { detail: 'sec-fetch-mode' })
-  const url = new URL(request.url)
-  const dst = memberSite(ctx, url.searchParams.get('dst'))
+  const params = queryOf(request.url)
+  const dst = memberSite(ctx, params.get('dst'))
   if (!dst) throw new SharedSessionError('ERR_PAYLOAD_WRONG_DESTINATION', 'dst is not a configured member site', { detail: 'dst' })
-  const bind = url.searchParams.get('bind')
+  const bind = params.get('bind')
   if (!isWellFormedId(bind)) throw new SharedSessionError('ERR_PAYLOAD_BINDING', 'bind must be the base64url SHA-256 of the state', { detail: 'bind' })
-  const back = safeReturnUrl(url.searchParams.get('return') ?? '/', ctx.returnOrigins, dst.origin)
+  const back = safeReturnUrl(params.get('return') ?? '/', ctx.returnOrigins, dst.origin)
   if (!back) throw new SharedSessionError('ERR_RETURN_URL', 'the return address is not one of the configured sites', { detail: 'return' })
-  const walk = (url.searchParams.get('walk') ?? '').split(',').filter(Boolean)
+  const walk = (params.get('walk') ?? '').split(',').filter(Boolean)
   if (walk.length > 16 || walk.some((name) => !memberSite(ctx, name))) throw new SharedSessionError('ERR_RETURN_URL', 'walk must name configured member sites', { detail: 'walk' })
 
   const now = ctx.now()
@@ -64,7 +64,7 @@ export async function pull(ctx: HubContext, request: RequestWithBody, info: Conn
   const sealed = sealHandoff(ctx.ring, { ref: session?.id ?? null, src: HUB_SITE, dst: dst.name, bind, ttlSeconds: ctx.timeout, now })
   const query = new URLSearchParams({ p: sealed, return: back })
   // Present even when empty (the walk's last member): the member then goes on past a failure to link.
-  if (url.searchParams.has('walk')) query.set('walk', walk.join(','))
+  if (params.has('walk')) query.set('walk', walk.join(','))
   return redirect(`${dst.origin}${ctx.prefix}/accept?${query}`, { ...PRIVATE_HEADERS, 'set-cookie': cookies }, 302)
 }
 
@@ -81,6 +81,14 @@ export async function pull(ctx: HubContext, request: RequestWithBody, info: Conn
 export function syncUrl(ctx: HubContext, origin: string, back: string, walk: string[]): string {
   const query = new URLSearchParams({ return: back, walk: walk.join(',') })
   return `${origin}${ctx.prefix}/sync?${query}`
+}
+
+/** The query of a URL, without parsing the rest of it. */
+function queryOf(url: string): URLSearchParams {
+  const start = url.indexOf('?')
+  if (start === -1) return new URLSearchParams()
+  const hash = url.indexOf('#', start)
+  return new URLSearchParams(hash === -1 ? url.slice(start + 1) : url.slice(start + 1, hash))
 }
 
 function memberSite(ctx: HubContext, name: string | null) {

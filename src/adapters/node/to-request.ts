@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { SharedSessionError } from '../../errors/shared-session-error.js'
 import type { RequestWithBody } from '../../http/request-head.js'
-import { nodeRequestHead } from './request-head.js'
+import { NodeRequestHead } from './request-head.js'
 
 /** Request bodies larger than this are cut off with a 413 (forms here are tiny). */
 export const MAX_BODY_BYTES = 64 * 1024
@@ -49,11 +49,12 @@ export async function toRequest(req: IncomingMessage, origin?: string): Promise<
  * ```
  */
 export function nodeRequestWithBody(req: IncomingMessage, origin: string): RequestWithBody {
-  return {
-    ...nodeRequestHead(req, origin),
-    async text() {
-      return Buffer.from(await readBody(req)).toString('utf8')
-    },
+  return new NodeRequest(req, origin)
+}
+
+class NodeRequest extends NodeRequestHead implements RequestWithBody {
+  async text(): Promise<string> {
+    return Buffer.from(await readBody(this.req)).toString('utf8')
   }
 }
 
