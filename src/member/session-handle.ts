@@ -95,11 +95,12 @@ export class MemberSession {
   /** Write several data keys at once; other keys, and other sites' writes, are untouched. */
   async patch(changes: Record<string, unknown>): Promise<void> {
     this.#refuseWithheld()
-    const session = await this.#ensure()
-    await patchSession(this.#ctx.store, session.id, changes)
-    for (const [key, value] of Object.entries(changes)) {
-      if (value === undefined) delete session.data[key]
-      else Object.defineProperty(session.data, key, { value: JSON.parse(JSON.stringify(value)), enumerable: true, writable: true, configurable: true })
+    const session = this.#session ?? (await this.#ensure())
+    const written = await patchSession(this.#ctx.store, session.id, changes)
+    for (const key of written.unset) delete session.data[key]
+    // The copy kept for this request reads back as the store will: the JSON just written, parsed.
+    for (const key in written.set) {
+      if (Object.hasOwn(written.set, key)) Object.defineProperty(session.data, key, { value: asStored(changes[key], written.set[key]!), enumerable: true, writable: true, configurable: true })
     }
   }
 
@@ -222,6 +223,13 @@ export class MemberSession {
     this.#ctx.events.emit('session.created', { site: this.#ctx.site, sessionId: session.id })
     return session
   }
+}
+
+/** A value as it reads back from its JSON text: primitives that JSON keeps as they are without parsing. */
+function asStored(value: unknown, json: string): unknown {
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value
+  if (typeof value === 'number' && Number.isFinite(value)) return value === 0 ? 0 : value
+  return JSON.parse(json)
 }
 
 /** Names a session without revealing its id (the id is a reference the store trusts). */

@@ -70,7 +70,8 @@ export function toPatch(changes: Record<string, unknown>): { set: Record<string,
     } catch (cause) {
       throw new SharedSessionError('ERR_SESSION_DATA_INVALID', `session data "${key}" is not JSON-serialisable`, { detail: key, cause })
     }
-    if (json === undefined || Buffer.byteLength(json) > MAX_VALUE_BYTES) {
+    // A UTF-16 unit is at most 3 bytes of UTF-8: count bytes only for text that could be too long.
+    if (json === undefined || (json.length * 3 > MAX_VALUE_BYTES && Buffer.byteLength(json) > MAX_VALUE_BYTES)) {
       throw new SharedSessionError('ERR_SESSION_DATA_INVALID', `session data "${key}" must be JSON of at most ${MAX_VALUE_BYTES} bytes`, { detail: key })
     }
     Object.defineProperty(set, key, { value: json, enumerable: true, writable: true, configurable: true })
