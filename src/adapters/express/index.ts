@@ -18,20 +18,35 @@ import { sendResponse } from '../node/send-response.js'
  */
 export function toExpress<T>(core: MiddlewareCore<T>): RequestHandler {
   return function sharedSession(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
+    void run(core, req, res, next)
+  }
+}
+
+async function run<T>(core: MiddlewareCore<T>, req: ExpressRequest, res: ExpressResponse, next: NextFunction): Promise<void> {
+  let result: MiddlewareResult<T>
+  try {
     // A core that throws instead of rejecting still gets a clean error response.
-    const sink: ResponseSink = {
-      setCookie: (value) => void res.append('set-cookie', value),
-      setHeader: (name, value) => void res.setHeader(name, value),
-    }
-    new Promise<MiddlewareResult<T>>((resolve) => resolve(core.handle(nodeRequestHead(req, core.origin), sink))).then(
-      (result) => {
-        if (result.response) return sendResponse(res, result.response)
-        ;(req as unknown as Record<string, unknown>)[core.property] = result.value
-        res.locals[core.property] = result.value
-        next()
-      },
-      // A navigation gets an HTML page saying what happened; scripts and API clients keep the JSON.
-      (err) => sendResponse(res, errorResponse(err, undefined, nodeRequestHead(req, core.origin))),
-    ).catch(next)
+    result = await core.handle(nodeRequestHead(req, core.origin), new ExpressSink(res))
+  } catch (err) {
+    // A navigation gets an HTML page saying what happened; scripts and API clients keep the JSON.
+    return sendResponse(res, errorResponse(err, undefined, nodeRequestHead(req, core.origin))).catch(next)
+  }
+  if (result.response) return sendResponse(res, result.response).catch(next)
+  ;(req as unknown as Record<string, unknown>)[core.property] = result.value
+  res.locals[core.property] = result.value
+  next()
+}
+
+/** The core's headers onto Express's response: one object per request, methods on the prototype. */
+class ExpressSink implements ResponseSink {
+  readonly #res: ExpressResponse
+  constructor(res: ExpressResponse) {
+    this.#res = res
+  }
+  setCookie(value: string): void {
+    this.#res.append('set-cookie', value)
+  }
+  setHeader(name: string, value: string): void {
+    this.#res.setHeader(name, value)
   }
 }

@@ -21,12 +21,7 @@ export function registerFastify<T>(app: FastifyInstance, core: MiddlewareCore<T>
   app.addHook('onRequest', async function sharedSession(request: FastifyRequest, reply: FastifyReply) {
     let response: Response | undefined
     try {
-      const sink: ResponseSink = {
-        // Fastify appends repeated set-cookie headers instead of replacing them.
-        setCookie: (value) => void reply.header('set-cookie', value),
-        setHeader: (name, value) => void reply.header(name, value),
-      }
-      const result = await core.handle(nodeRequestHead(request.raw, core.origin), sink)
+      const result = await core.handle(nodeRequestHead(request.raw, core.origin), new FastifySink(reply))
       response = result.response
       if (!response) {
         ;(request as unknown as Record<string, unknown>)[core.property] = result.value
@@ -39,6 +34,21 @@ export function registerFastify<T>(app: FastifyInstance, core: MiddlewareCore<T>
     await sendFastify(reply, response)
     return reply
   })
+}
+
+/** The core's headers onto Fastify's reply: one object per request, methods on the prototype. */
+class FastifySink implements ResponseSink {
+  readonly #reply: FastifyReply
+  constructor(reply: FastifyReply) {
+    this.#reply = reply
+  }
+  setCookie(value: string): void {
+    // Fastify appends repeated set-cookie headers instead of replacing them.
+    this.#reply.header('set-cookie', value)
+  }
+  setHeader(name: string, value: string): void {
+    this.#reply.header(name, value)
+  }
 }
 
 async function sendFastify(reply: FastifyReply, response: Response): Promise<void> {

@@ -24,9 +24,8 @@ export function toHono<T>(core: MiddlewareCore<T>): MiddlewareHandler {
     let result
     try {
       const raw = c.req.raw
-      const url = new URL(raw.url)
       // Build the URL on the configured origin: never trust the Host header.
-      result = await core.handle({ method: raw.method, url: core.origin + url.pathname + url.search, headers: raw.headers }, sink)
+      result = await core.handle({ method: raw.method, url: core.origin + pathAndQuery(raw.url), headers: raw.headers }, sink)
     } catch (err) {
       // A navigation gets an HTML page saying what happened; scripts and API clients keep the JSON.
       return toFetchResponse(errorResponse(err, undefined, c.req.raw))
@@ -42,6 +41,23 @@ export function toHono<T>(core: MiddlewareCore<T>): MiddlewareHandler {
     }
   }
 }
+
+/** The path and query of an absolute URL (no fragment), sliced without parsing when it is plain. */
+function pathAndQuery(url: string): string {
+  const scheme = url.indexOf('://')
+  const slash = scheme === -1 ? -1 : url.indexOf('/', scheme + 3)
+  if (slash !== -1 && !url.includes('#')) {
+    const authority = url.slice(scheme + 3, slash)
+    // An authority with userinfo, or characters URL parsing would rewrite, takes the slow road.
+    const rest = url.slice(slash)
+    // Dot segments, backslashes and characters URL parsing would encode are left to it, as before.
+    if (!/[@\\?]/.test(authority) && PLAIN.test(rest) && !/\/\.|%2e/i.test(rest)) return rest
+  }
+  const parsed = new URL(url)
+  return parsed.pathname + parsed.search
+}
+
+const PLAIN = /^[\w\-.~!$&()*+,;=:@/?%]*$/
 
 /** The response with the sink's headers added, on a copy: a Response may be immutable (Response.redirect, a proxied fetch). */
 function withSink(response: Response, cookies: string[], headers: [string, string][]): Response {

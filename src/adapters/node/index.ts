@@ -23,27 +23,52 @@ export { nodeRequestHead } from './request-head.js'
  */
 export function withNodeMiddleware<T>(core: MiddlewareCore<T>, handler: RequestListener): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
-    // A core that throws instead of rejecting must not crash the process.
-    const sink: ResponseSink = {
-      setCookie: (value) => void res.appendHeader('set-cookie', value),
-      setHeader: (name, value) => void res.setHeader(name, value),
+    void run(core, handler, req, res)
+  }
+}
+
+async function run<T>(core: MiddlewareCore<T>, handler: RequestListener, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let result: MiddlewareResult<T>
+  try {
+    // A core that throws instead of rejecting lands here too, and must not crash the process.
+    result = await core.handle(nodeRequestHead(req, core.origin), new NodeSink(res))
+  } catch (err) {
+    // A navigation gets an HTML page saying what happened; scripts and API clients keep the JSON.
+    return sendOrDestroy(res, errorResponse(err, undefined, nodeRequestHead(req, core.origin)))
+  }
+  try {
+    if (result.response) return await sendResponse(res, result.response)
+    ;(req as unknown as Record<string, unknown>)[core.property] = result.value
+    await handler(req, res)
+  } catch (err) {
+    // An error of the app's own handler: log it, and answer 500 if nothing was sent yet.
+    if (res.headersSent) {
+      console.error(`shared-session: request handler failed: ${(err as Error)?.stack ?? String(err)}`)
+      res.destroy()
+    } else {
+      await sendOrDestroy(res, errorResponse(err))
     }
-    new Promise<MiddlewareResult<T>>((resolve) => resolve(core.handle(nodeRequestHead(req, core.origin), sink))).then(
-      (result) => {
-        if (result.response) return sendResponse(res, result.response)
-        ;(req as unknown as Record<string, unknown>)[core.property] = result.value
-        return handler(req, res)
-      },
-      // A navigation gets an HTML page saying what happened; scripts and API clients keep the JSON.
-      (err) => sendResponse(res, errorResponse(err, undefined, nodeRequestHead(req, core.origin))),
-    ).catch((err: unknown) => {
-      // An error of the app's own handler: log it, and answer 500 if nothing was sent yet.
-      if (res.headersSent) {
-        console.error(`shared-session: request handler failed: ${(err as Error)?.stack ?? String(err)}`)
-        res.destroy()
-      } else {
-        void sendResponse(res, errorResponse(err)).catch(() => res.destroy())
-      }
-    })
+  }
+}
+
+async function sendOrDestroy(res: ServerResponse, response: Response): Promise<void> {
+  try {
+    await sendResponse(res, response)
+  } catch {
+    res.destroy()
+  }
+}
+
+/** The core's headers straight onto the Node response: one object per request, methods on the prototype. */
+class NodeSink implements ResponseSink {
+  readonly #res: ServerResponse
+  constructor(res: ServerResponse) {
+    this.#res = res
+  }
+  setCookie(value: string): void {
+    this.#res.appendHeader('set-cookie', value)
+  }
+  setHeader(name: string, value: string): void {
+    this.#res.setHeader(name, value)
   }
 }
