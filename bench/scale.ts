@@ -69,8 +69,9 @@ async function redisBackend(): Promise<Backend> {
 async function clusterBackend(): Promise<Backend> {
   const url = process.env.REDIS_CLUSTER_SCALE_URL ?? 'redis-cluster://127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003'
   const nodes = url.replace(/^redis-cluster:\/\//, '').split(',').map((hostPort) => ({ host: hostPort.split(':')[0]!, port: Number(hostPort.split(':')[1]) }))
-  // The cluster is shared with the test suite: no FLUSHALL, a prefix of our own instead.
-  const prefix = `scale-${process.pid}:`
+  // The cluster is shared with the test suite: no FLUSHALL, a prefix of our own instead, as short
+  // as the default `ss:` so that key names cost what they cost in production (see docs/stores.md).
+  const prefix = `${process.pid.toString(36)}:`
   const admin = new Cluster(nodes)
   const masters = async () => {
     await admin.ping()

@@ -31,8 +31,10 @@ export interface GlobalSession {
  */
 export function fromRecord(record: SessionRecord): GlobalSession {
   const data: Record<string, unknown> = Object.create(null)
-  for (const [key, json] of Object.entries(record.data)) if (!isReservedKey(key)) data[key] = JSON.parse(json)
-  return { ...record, data }
+  const stored = record.data
+  for (const key in stored) if (Object.hasOwn(stored, key) && !isReservedKey(key)) data[key] = JSON.parse(stored[key]!)
+  const { id, user, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt } = record
+  return { id, user, data, createdAt, lastSeenAt, idleExpiresAt, absoluteExpiresAt }
 }
 
 /** Longest data key, and largest JSON text of one value, accepted. */

@@ -202,6 +202,52 @@ describe('redis store', () => {
     }
   })
 
+  test('compact layout: 22-character key names for the library’s ids, a link as long as its session stored without a lifetime, every via in one letter', async () => {
+    const prefix = freshPrefix()
+    const store = createRedisStore({ url, prefix })
+    try {
+      const now = Date.now()
+      const record = makeRecord({ data: { cart: '["teapot"]' } })
+      await store.insertSession(record)
+      assert.equal(await admin.exists(`${prefix}s:${record.id.slice(0, 22)}`), 1)
+      for (const via of ['new', 'push', 'pull', 'login', 'token'] as const) {
+        const hash = randomId()
+        const link = { sessionId: record.id, site: 'shop', via, createdAt: now, expiresAt: record.absoluteExpiresAt }
+        await store.insertLink(hash, link)
+        const stored = String(await admin.get(`${prefix}l:${hash.slice(0, 22)}`))
+        assert.equal(stored, `${via === 'pull' ? 'q' : via[0]}${now.toString(36)}\t\tshop\t${record.id}`)
+        assert.deepEqual(await store.resolveLink(hash, now), { link, session: record })
+      }
+      // Two ids of another shape that agree on their first 22 characters stay apart (keyed whole).
+      const [a, b] = [makeRecord({ id: `${'x'.repeat(22)}-one` }), makeRecord({ id: `${'x'.repeat(22)}-two` })]
+      await store.insertSession(a)
+      await store.insertSession(b)
+      assert.equal((await store.getSession(a.id, now))?.id, a.id)
+      assert.equal(await store.deleteSession(b.id), true)
+      assert.notEqual(await store.getSession(a.id, now), null)
+    } finally {
+      await store.close()
+      await deleteKeysUnder(prefix)
+    }
+  })
+
+  test('scripts work again after the server forgot them (SCRIPT FLUSH: EVAL once, then EVALSHA)', async () => {
+    const prefix = freshPrefix()
+    const store = createRedisStore({ url, prefix })
+    try {
+      const now = Date.now()
+      const record = makeRecord()
+      await store.insertSession(record)
+      await admin.script('FLUSH')
+      assert.equal(await store.patchSession(record.id, { set: { cart: '[1]' }, unset: [] }), true)
+      assert.equal(await store.patchSession(record.id, { set: { cart: '[2]' }, unset: [] }), true)
+      assert.equal((await store.getSession(record.id, now))?.data.cart, '[2]')
+    } finally {
+      await store.close()
+      await deleteKeysUnder(prefix)
+    }
+  })
+
   test('keys carry native expiry: a session at min(idle, absolute), moved by touch; a link at its own', async () => {
     const prefix = freshPrefix()
     const store = createRedisStore({ url, prefix })

@@ -62,11 +62,16 @@ export function fieldsToSession(id: string, flat: unknown, now: number): Session
   let idle = 0
   let abs = 0
   let user: SessionUser | null = null
-  const data: [string, string][] = []
+  const data: Record<string, string> = {}
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const field = String(flat[i])
     const value = String(flat[i + 1])
-    if (field.startsWith(DATA_FIELD)) data.push([field.slice(DATA_FIELD.length), value])
+    if (field.startsWith(DATA_FIELD)) {
+      const key = field.slice(DATA_FIELD.length)
+      // A `__proto__` key is data, never the prototype.
+      if (key === '__proto__') Object.defineProperty(data, key, { value, enumerable: true, writable: true, configurable: true })
+      else data[key] = value
+    }
     else if (field === FIELD.created) created = Number(value)
     else if (field === FIELD.seen) seen = Number(value)
     else if (field === FIELD.idle) idle = Number(value)
@@ -77,8 +82,7 @@ export function fieldsToSession(id: string, flat: unknown, now: number): Session
   idle += created
   abs += created
   if (!(idle > now && abs > now)) return null
-  // fromEntries keeps a `__proto__` key as data rather than setting the prototype.
-  return { id, user, data: Object.fromEntries(data), createdAt: created, lastSeenAt: seen, idleExpiresAt: idle, absoluteExpiresAt: abs }
+  return { id, user, data, createdAt: created, lastSeenAt: seen, idleExpiresAt: idle, absoluteExpiresAt: abs }
 }
 
 /** The shape of the library's ids and cookie hashes: 256 bits as 43 base64url characters. */

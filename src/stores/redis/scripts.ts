@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
 
 /**
- * Lua run with EVALSHA (ioredis `defineCommand`), each where atomicity
+ * Lua run with EVALSHA (EVAL the first time a server meets it), each where atomicity
  * matters. Every script touches exactly the keys passed in KEYS, and all but
  * one touch a single key, so they run unchanged on Redis Cluster (a script
  * may only touch keys of one slot, and only keys it declares). Values are
@@ -127,9 +128,8 @@ type ScriptCall = (...keysAndArgs: string[]) => Promise<unknown>
 export type RedisScripts = { readonly [name in ScriptName]: ScriptCall }
 
 /**
- * Registers the scripts on a client (single node or cluster) and returns
- * callers for them. Names are namespaced (`sharedSession…`) because the
- * client may be the application's own.
+ * Callers for the scripts on a client (single node or cluster). Nothing is
+ * registered on the client, which may be the application's own.
  *
  * @example
  * ```ts
@@ -140,10 +140,17 @@ export type RedisScripts = { readonly [name in ScriptName]: ScriptCall }
 export function defineScripts(client: Redis | Cluster): RedisScripts {
   const callers: Partial<Record<ScriptName, ScriptCall>> = {}
   for (const [name, { numberOfKeys, lua }] of Object.entries(REDIS_SCRIPTS) as [ScriptName, { numberOfKeys: number; lua: string }][]) {
-    const command = `sharedSession${name[0]!.toUpperCase()}${name.slice(1)}`
-    client.defineCommand(command, { numberOfKeys, lua })
-    const method = (client as unknown as Record<string, ScriptCall>)[command]!
-    callers[name] = (...keysAndArgs) => method.apply(client, keysAndArgs)
+    // EVALSHA straight, and EVAL (which also caches the script) only when the server does not know
+    // it yet: lighter per call than ioredis' defineCommand, which wraps every call in a retry closure.
+    const sha = createHash('sha1').update(lua).digest('hex')
+    callers[name] = async (...keysAndArgs) => {
+      try {
+        return await client.evalsha(sha, numberOfKeys, ...keysAndArgs)
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err
+        return client.eval(lua, numberOfKeys, ...keysAndArgs)
+      }
+    }
   }
   return callers as RedisScripts
 }
