@@ -21,8 +21,9 @@ export const PRIVATE_HEADERS: Readonly<Record<string, string>> = {
  * ```
  */
 export function redirect(location: string, extra: Record<string, string | string[]> = {}, status = 303): Response {
-  const { fields, cookies } = splitHeaders(extra, { ...PRIVATE_HEADERS, location })
-  return new LightResponse(status, fields, null, cookies)
+  const fields: Record<string, string> = { 'cache-control': PRIVATE_HEADERS['cache-control']!, 'referrer-policy': PRIVATE_HEADERS['referrer-policy']!, location }
+  for (const _ in extra) return withHeaders(status, null, { ...fields, ...extra })
+  return new LightResponse(status, fields)
 }
 
 /**

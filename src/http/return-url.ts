@@ -14,11 +14,18 @@ export const MAX_RETURN_URL_LENGTH = 2048
  * safeReturnUrl('//evil.localhost', allowed, base)                        // null
  * ```
  */
+/** Characters URL parsing leaves as they are in a path, query and fragment. */
+const PLAIN_PATH = /^[\w\-.~!$&()*+,;=:@/?#%]*$/
+/** What URL parsing would resolve or rewrite: dot segments, encoded dots. */
+const DOT_SEGMENT = /\/\.|%2e/i
+
 export function safeReturnUrl(raw: unknown, allowedOrigins: ReadonlySet<string>, base: string): string | null {
   if (typeof raw !== 'string' || raw === '' || raw.length > MAX_RETURN_URL_LENGTH) return null
   // Browsers read "\" as "/" and drop tabs/newlines inside URLs: refuse rather than guess.
   if (/[\\\u0000-\u001f\u007f]/.test(raw) || raw.startsWith('//')) return null
   const relative = raw.startsWith('/')
+  // A plain path on an allowed base is what URL parsing would give back unchanged: no parse.
+  if (relative && PLAIN_PATH.test(raw) && !DOT_SEGMENT.test(raw) && allowedOrigins.has(base)) return base + raw
   if (!relative && !/^https?:\/\//i.test(raw)) return null
   let url: URL
   try {

@@ -94,6 +94,7 @@ export function createHub(options: HubOptions): Hub {
     log: ctx.log,
   })
   const memberBase = `${ctx.prefix}/`
+  const localBase = `${ctx.basePath}/`
   const oidc = options.oidc ? createOidc(ctx, options.oidc) : null
   // Sites that only read the token hear of every sign-out the hub sees (see hub/notify-sites.ts).
   ctx.events.on('logout', (event) => {
@@ -116,7 +117,7 @@ export function createHub(options: HubOptions): Hub {
       const path = routePath(request.url, ctx.origin)
       if (path.startsWith(memberBase)) return (await member.handle(request)).response!
       if (oidc?.handles(path)) return await oidc.fetch(request, info)
-      const local = path.startsWith(`${ctx.basePath}/`) ? path.slice(ctx.basePath.length) : null
+      const local = path.startsWith(localBase) ? path.slice(ctx.basePath.length) : null
       const methods = local !== null && Object.hasOwn(ROUTES, local) ? ROUTES[local] : undefined
       if (!methods) return json({ error: 'ERR_NOT_FOUND' }, 404)
       const route = Object.hasOwn(methods, request.method) ? methods[request.method] : undefined

@@ -2,7 +2,7 @@ import { SharedSessionError } from '../errors/shared-session-error.js'
 import { sealHandoff } from '../handoff/seal.js'
 import { clearCookie, readCookie } from '../http/cookies.js'
 import { setSiteCookies } from '../sites/site-cookies.js'
-import { PRIVATE_HEADERS, redirect } from '../http/respond.js'
+import { redirect } from '../http/respond.js'
 import { safeReturnUrl } from '../http/return-url.js'
 import { isTopLevelNavigation, type RequestWithBody } from '../http/request-head.js'
 import { createSession } from '../sessions/create.js'
@@ -65,7 +65,8 @@ export async function pull(ctx: HubContext, request: RequestWithBody, info: Conn
   const query = new URLSearchParams({ p: sealed, return: back })
   // Present even when empty (the walk's last member): the member then goes on past a failure to link.
   if (params.has('walk')) query.set('walk', walk.join(','))
-  return redirect(`${dst.origin}${ctx.prefix}/accept?${query}`, { ...PRIVATE_HEADERS, 'set-cookie': cookies }, 302)
+  // redirect() is uncacheable and sends no Referer already (PRIVATE_HEADERS).
+  return redirect(`${dst.origin}${ctx.prefix}/accept?${query}`, cookies.length > 0 ? { 'set-cookie': cookies } : {}, 302)
 }
 
 /**
