@@ -2,7 +2,6 @@ import { createDecipheriv, timingSafeEqual } from 'node:crypto'
 import { SharedSessionError } from '../errors/shared-session-error.js'
 import type { ErrorCode } from '../errors/codes.js'
 import type { KeyRing } from '../keys/key-ring.js'
-import { decodeBase64url } from '../lib/base64url.js'
 import { decodePayload } from './codec.js'
 import type { HandoffPayload } from './payload.js'
 import { HANDOFF_VERSION } from './seal.js'
@@ -51,7 +50,7 @@ const MAX_SEALED_LENGTH = 1024
  */
 export function openHandoff(ring: KeyRing, sealed: unknown, options: OpenHandoffOptions): HandoffPayload {
   if (typeof sealed !== 'string' || sealed.length > MAX_SEALED_LENGTH) throw fail('ERR_PAYLOAD_MALFORMED', 'payload must be a short base64url string')
-  const bytes = decodeBase64url(sealed)
+  const bytes = decodeSealed(sealed)
   if (!bytes || bytes.length < HEADER + IV + TAG + 1) throw fail('ERR_PAYLOAD_MALFORMED', 'payload is not base64url of a sealed value')
   if (bytes[0] !== HANDOFF_VERSION) throw fail('ERR_PAYLOAD_VERSION', `payload format ${bytes[0]} is not supported`)
   const header = bytes.subarray(0, HEADER)
@@ -105,6 +104,15 @@ function sameBinding(actual: string | undefined, expected: string | undefined): 
   const b = Buffer.from(expected)
   return a.length === b.length && timingSafeEqual(a, b)
 }
+
+/** Canonical unpadded base64url decoded once (re-encoding must give the same text), or null. */
+function decodeSealed(value: string): Buffer | null {
+  if (!BASE64URL.test(value) || value.length % 4 === 1) return null
+  const bytes = Buffer.from(value, 'base64url')
+  return bytes.toString('base64url') === value ? bytes : null
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/
 
 function fail(code: ErrorCode, message: string, detail?: string, cause?: unknown): SharedSessionError {
   return new SharedSessionError(code, message, { detail, cause })

@@ -25,7 +25,7 @@ export async function push(ctx: MemberContext, request: RequestHead, sealed: str
   const dest = request.headers.get('sec-fetch-dest') ?? legacyDestination(request)
   if (dest !== null && dest !== 'script') throw new SharedSessionError('ERR_TRANSPORT', `a push is loaded as a script, not as ${dest}`, { detail: 'sec-fetch-dest' })
   if (!ctx.pushEnabled) throw new SharedSessionError('ERR_PUSH_DISABLED', 'the push needs a secure origin (https or *.localhost)')
-  const from = requestOrigin(request)
+  const from = requestOrigin(request, ctx.names)
   const src = from === null ? undefined : ctx.names.get(from)
   if (src === undefined || src === ctx.site) {
     throw new SharedSessionError('ERR_PAYLOAD_ORIGIN', 'a push must come from a page of a configured site (Origin/Referer)', { detail: 'referer' })
@@ -67,11 +67,13 @@ function legacyDestination(request: RequestHead): string | null {
 }
 
 /** The origin a request says it comes from: `Origin`, else the `Referer`'s origin. */
-function requestOrigin(request: RequestHead): string | null {
+function requestOrigin(request: RequestHead, known: ReadonlyMap<string, string>): string | null {
   const origin = request.headers.get('origin')
   if (origin !== null && origin !== 'null') return origin
   const referer = request.headers.get('referer')
   if (!referer) return null
+  // `referrerpolicy="origin"` sends exactly a configured origin and "/": no URL to parse.
+  if (referer.charCodeAt(referer.length - 1) === 47 /* "/" */ && known.has(referer.slice(0, -1))) return referer.slice(0, -1)
   try {
     return new URL(referer).origin
   } catch {
