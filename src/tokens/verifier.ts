@@ -23,21 +23,43 @@ export interface TokenVerifierOptions extends Omit<VerifyLoginTokenOptions, 'now
  * const claims = await verify(ring.verification, token)
  * ```
  */
-export function createTokenVerifier(options: TokenVerifierOptions): (keys: VerificationKeys, token: unknown, now?: number) => Promise<LoginClaims> {
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const max = options.cacheSize ?? 10_000
   const cache = new Map<string, LoginClaims>()
-  return async (keys, token, now = Date.now()) => {
-    const key = max > 0 && typeof token === 'string' && token.length <= 8192 ? token : null
-    const hit = key === null ? undefined : cache.get(key)
+  const cached = (token: unknown, now: number = Date.now()): LoginClaims | undefined => {
+    if (max === 0 || typeof token !== 'string' || token.length > 8192) return undefined
+    const hit = cache.get(token)
     // A hit is good until exp; nbf and iat were checked on the full verification and only move into the past.
-    if (hit && hit.exp * 1000 > now) return hit
-    if (hit) cache.delete(key!)
+    if (hit === undefined || hit.exp * 1000 > now) return hit
+    cache.delete(token)
+    return undefined
+  }
+  const verify = async (keys: VerificationKeys, token: unknown, now: number = Date.now()): Promise<LoginClaims> => {
+    const hit = cached(token, now)
+    if (hit) return hit
     const claims = await verifyLoginToken(keys, token, { ...options, now })
-    if (key !== null) {
+    if (max > 0 && typeof token === 'string' && token.length <= 8192) {
       if (cache.size >= max) cache.delete(cache.keys().next().value!)
       // A flat copy of the key: the token may be a slice of a whole Cookie header, which the cache must not keep alive.
-      cache.set(Buffer.from(key, 'latin1').toString('latin1'), Object.freeze(claims))
+      cache.set(Buffer.from(token, 'latin1').toString('latin1'), Object.freeze(claims))
     }
     return claims
   }
+  return Object.assign(verify, { cached })
+}
+
+/**
+ * What {@link createTokenVerifier} returns: verify a token (from the cache
+ * when it was verified before), and `cached` for the cache alone, without
+ * a promise: the claims of a token verified before and not yet expired, or
+ * undefined (then verify it).
+ *
+ * @example
+ * ```ts
+ * const claims = verify.cached(token, now) ?? (await verify(ring.verification, token, now))
+ * ```
+ */
+export interface TokenVerifier {
+  (keys: VerificationKeys, token: unknown, now?: number): Promise<LoginClaims>
+  cached(token: unknown, now?: number): LoginClaims | undefined
 }

@@ -34,6 +34,19 @@ describe('createTokenVerifier: a cache of verified tokens', () => {
     assert.equal(lookups(), 2)
   })
 
+  test('cached() answers only a token verified before, only until its exp, and never a near miss', async () => {
+    const ring = await testRing()
+    const now = Date.now()
+    const token = await signLoginToken(ring, { issuer: ISSUER, audience: AUDIENCE, user, sid: 's', ttlSeconds: 60, now })
+    const verify = createTokenVerifier({ issuer: ISSUER, audience: AUDIENCE })
+    assert.equal(verify.cached(token, now), undefined, 'not verified yet: no answer without the signature check')
+    await verify(ring.verification, token, now)
+    assert.equal(verify.cached(token, now)?.username, 'alice')
+    assert.equal(verify.cached(`${token}x`, now), undefined, 'another string is another token')
+    assert.equal(verify.cached(token, now + 61_000), undefined, 'past exp the cache does not answer')
+    assert.equal(verify.cached(token, now), undefined, 'and the expired entry is gone')
+  })
+
   test("a cached token's signature glued to other claims is verified in full, and refused", async () => {
     const ring = await testRing()
     const token = await signLoginToken(ring, { issuer: ISSUER, audience: AUDIENCE, user, sid: 's' })
