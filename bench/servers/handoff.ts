@@ -25,5 +25,6 @@ if (mode === 'push') {
   const origin = `http://auth.localhost:${PORT}`
   const hub = createHub({ origin, keys, store, users: { authenticate: async () => null }, sites: [{ name: 'shop', origin: 'http://shop.localhost:9' }] })
   const cookie = await linkSite(store, session, 'hub')
-  ready(createServer(toNodeListener(hub.fetch, { origin })), { cookie: `__Host-ss=${cookie}` })
+  // The hub's own cookie name on this origin (plain http: no __Host- prefix): a wrong name would measure the anonymous path instead.
+  ready(createServer(toNodeListener(hub.fetch, { origin })), { cookie: `${hub.context.cookies.session.name}=${cookie}` })
 }
