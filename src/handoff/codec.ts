@@ -1,5 +1,4 @@
 import { SharedSessionError } from '../errors/shared-session-error.js'
-import { decodeBase64url } from '../lib/base64url.js'
 import type { HandoffPayload } from './payload.js'
 
 // Plaintext layout, version 1 (big-endian), chosen so a push URL stays short:
@@ -49,12 +48,15 @@ export function decodePayload(bytes: Buffer): HandoffPayload {
 }
 
 function fixed(value: string, length: number, field: string): Buffer {
-  const bytes = decodeBase64url(value)
-  if (!bytes || bytes.length !== length) {
+  // Canonical base64url of exactly `length` bytes: decoded once, re-encoded to compare.
+  const bytes = value.length === Math.ceil((length * 4) / 3) && BASE64URL.test(value) ? Buffer.from(value, 'base64url') : null
+  if (!bytes || bytes.length !== length || bytes.toString('base64url') !== value) {
     throw new SharedSessionError('ERR_PAYLOAD_MALFORMED', `${field} must be base64url of ${length} bytes`, { detail: field })
   }
   return bytes
 }
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/
 
 function malformed(): SharedSessionError {
   return new SharedSessionError('ERR_PAYLOAD_MALFORMED', 'payload contents are malformed')
