@@ -44,7 +44,16 @@ export const FORWARD_AUTH_CONFIRM_PATH = '/_session/confirm'
  * ```
  */
 export async function forwardAuth(ctx: HubContext, request: RequestWithBody): Promise<Response> {
-  const bearer = request.headers.get('authorization')?.match(/^Bearer ([A-Za-z0-9._-]+)$/)?.[1]
+  const now = ctx.now()
+  const authorization = request.headers.get('authorization')
+  // A token verified before is known without a promise, and needs no character check (it passed one).
+  let known: LoginClaims | undefined
+  let bearer: string | undefined
+  if (authorization !== null && authorization.startsWith('Bearer ')) {
+    const candidate = authorization.slice(7)
+    known = ctx.verifyToken.cached(candidate, now)
+    if (known !== undefined || BEARER_TOKEN.test(candidate)) bearer = candidate
+  }
   const token = bearer ?? (ctx.tokenCookie ? readCookie(request, ctx.tokenCookie.name) : undefined)
   if (!token) {
     // Two token cookies (one tossed by a sibling host under the parent domain) are no credential.
@@ -57,9 +66,8 @@ export async function forwardAuth(ctx: HubContext, request: RequestWithBody): Pr
   }
   let claims: LoginClaims
   try {
-    const now = ctx.now()
     // A token verified before costs a map lookup, without a promise; revocation is asked of the store every time.
-    claims = ctx.verifyToken.cached(token, now) ?? (await ctx.verifyToken(ctx.ring.verification, token, now))
+    claims = (bearer !== undefined ? known : ctx.verifyToken.cached(token, now)) ?? (await ctx.verifyToken(ctx.ring.verification, token, now))
     await assertNotRevoked(claims, storeRevocationCheck(ctx.store), now)
   } catch (err) {
     if (isSharedSessionError(err) && err.status < 500) return unauthorized(ctx, request, err.code)
@@ -87,6 +95,9 @@ function grantFields(claims: LoginClaims): Record<string, string> {
   }
   return fields
 }
+
+/** What `Authorization: Bearer` may carry (base64url and dots). */
+const BEARER_TOKEN = /^[A-Za-z0-9._-]+$/
 
 /**
  * The app's origin and the original path from `X-Forwarded-Proto`/`-Host`/`-Uri`,

@@ -10,10 +10,10 @@ export interface TokenVerifierOptions extends Omit<VerifyLoginTokenOptions, 'now
 
 /**
  * A login token verifier for hot paths. A token is verified in full once;
- * after that the token string itself maps to the verified claims until the
- * token's `exp`, so a page view costs a map lookup, not a signature check.
- * Keyed by the whole token (never the signature alone, which could be
- * glued to other claims), at most 8 KiB each. Bounded: the oldest entry
+ * after that it maps to the verified claims until the token's `exp`, so a
+ * page view costs a map lookup, not a signature check. Found by its
+ * signature, answered only when the whole token is the same string (a
+ * signature glued to other claims is verified in full), at most 8 KiB each. Bounded: the oldest entry
  * goes first. Revocation is not cached: callers still check the session on
  * every request.
  *
@@ -25,13 +25,16 @@ export interface TokenVerifierOptions extends Omit<VerifyLoginTokenOptions, 'now
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
   const max = options.cacheSize ?? 10_000
-  const cache = new Map<string, LoginClaims>()
+  // Found by the signature (a short string to hash), answered only for the very same whole token.
+  const cache = new Map<string, { token: string; claims: LoginClaims }>()
   const cached = (token: unknown, now: number = Date.now()): LoginClaims | undefined => {
     if (max === 0 || typeof token !== 'string' || token.length > 8192) return undefined
-    const hit = cache.get(token)
+    const key = signatureOf(token)
+    const hit = cache.get(key)
+    if (hit === undefined || hit.token !== token) return undefined
     // A hit is good until exp; nbf and iat were checked on the full verification and only move into the past.
-    if (hit === undefined || hit.exp * 1000 > now) return hit
-    cache.delete(token)
+    if (hit.claims.exp * 1000 > now) return hit.claims
+    cache.delete(key)
     return undefined
   }
   const verify = async (keys: VerificationKeys, token: unknown, now: number = Date.now()): Promise<LoginClaims> => {
@@ -40,12 +43,18 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     const claims = await verifyLoginToken(keys, token, { ...options, now })
     if (max > 0 && typeof token === 'string' && token.length <= 8192) {
       if (cache.size >= max) cache.delete(cache.keys().next().value!)
-      // A flat copy of the key: the token may be a slice of a whole Cookie header, which the cache must not keep alive.
-      cache.set(Buffer.from(token, 'latin1').toString('latin1'), Object.freeze(claims))
+      // A flat copy: the token may be a slice of a whole Cookie header, which the cache must not keep alive.
+      const flat = Buffer.from(token, 'latin1').toString('latin1')
+      cache.set(signatureOf(flat), { token: flat, claims: Object.freeze(claims) })
     }
     return claims
   }
   return Object.assign(verify, { cached })
+}
+
+/** The part after the last dot (a JWS signature), or the whole string. */
+function signatureOf(token: string): string {
+  return token.slice(token.lastIndexOf('.') + 1)
 }
 
 /**
