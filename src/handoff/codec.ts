@@ -8,21 +8,27 @@ import type { HandoffPayload } from './payload.js'
 const HAS_REF = 1
 const HAS_BIND = 2
 
-/** Encode a payload into the version-1 plaintext. */
-export function encodePayload(p: HandoffPayload): Buffer {
+/** Encode a payload into the version-1 plaintext; `jtiBytes`, when the caller has them, stand for `p.jti` undecoded. */
+export function encodePayload(p: HandoffPayload, jtiBytes?: Buffer): Buffer {
   const ref = p.ref === null ? null : fixed(p.ref, 32, 'ref')
   const bind = p.bind === undefined ? null : fixed(p.bind, 32, 'bind')
-  const src = Buffer.from(p.src, 'utf8')
-  const dst = Buffer.from(p.dst, 'utf8')
-  const head = Buffer.alloc(9)
-  head.writeUInt8((ref ? HAS_REF : 0) | (bind ? HAS_BIND : 0), 0)
-  head.writeUInt32BE(p.iat, 1)
-  head.writeUInt32BE(p.exp, 5)
-  const parts = [head, fixed(p.jti, 16, 'jti')]
-  if (ref) parts.push(ref)
-  if (bind) parts.push(bind)
-  parts.push(Buffer.from([src.length]), src, Buffer.from([dst.length]), dst)
-  return Buffer.concat(parts)
+  const jti = jtiBytes ?? fixed(p.jti, 16, 'jti')
+  if (jti.length !== 16) throw new SharedSessionError('ERR_PAYLOAD_MALFORMED', 'jti must be 16 bytes', { detail: 'jti' })
+  const srcLength = Buffer.byteLength(p.src, 'utf8')
+  const dstLength = Buffer.byteLength(p.dst, 'utf8')
+  // One buffer, written in place: flags, iat, exp, jti, [ref], [bind], src, dst.
+  const out = Buffer.allocUnsafe(9 + 16 + (ref ? 32 : 0) + (bind ? 32 : 0) + 2 + srcLength + dstLength)
+  out.writeUInt8((ref ? HAS_REF : 0) | (bind ? HAS_BIND : 0), 0)
+  out.writeUInt32BE(p.iat, 1)
+  out.writeUInt32BE(p.exp, 5)
+  let at = 9 + jti.copy(out, 9)
+  if (ref) at += ref.copy(out, at)
+  if (bind) at += bind.copy(out, at)
+  at = out.writeUInt8(srcLength, at)
+  at += out.write(p.src, at, 'utf8')
+  at = out.writeUInt8(dstLength, at)
+  out.write(p.dst, at, 'utf8')
+  return out
 }
 
 /** Decode the version-1 plaintext, or throw ERR_PAYLOAD_MALFORMED. */

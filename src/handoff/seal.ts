@@ -58,13 +58,17 @@ export function sealHandoff(ring: KeyRing, options: SealHandoffOptions): string 
     ...(options.bind === undefined ? {} : { bind: options.bind }),
   }
   const { id, key } = ring.handoff[0]!
-  const header = Buffer.concat([Buffer.from([HANDOFF_VERSION]), id])
+  let header = HEADERS.get(id)
+  if (header === undefined) HEADERS.set(id, (header = Buffer.concat([Buffer.from([HANDOFF_VERSION]), id])))
   const iv = random.subarray(16, 28)
   const cipher = createCipheriv('aes-256-gcm', key, iv)
   cipher.setAAD(header)
-  const body = Buffer.concat([cipher.update(encodePayload(payload)), cipher.final()])
+  const body = Buffer.concat([cipher.update(encodePayload(payload, random.subarray(0, 16))), cipher.final()])
   return Buffer.concat([header, iv, body, cipher.getAuthTag()]).toString('base64url')
 }
+
+/** The sealed header (version and key id) per handoff key id, built once. */
+const HEADERS = new WeakMap<Buffer, Buffer>()
 
 /** Random bytes drawn 4 KiB at a time: one CSPRNG call per ~146 seals instead of two per seal. */
 const POOL = Buffer.alloc(4096)
