@@ -19,7 +19,7 @@ const session = await createSession(store, sessionPolicy(), { data: { cart: ['te
 
 if (mode === 'push') {
   const sites = [{ name: 'shop', origin: 'http://shop.localhost:9' }, { name: 'shop-de', origin: `http://shop-de.localhost:${PORT}` }]
-  const member = createMember({ site: 'shop-de', sites, hub: 'http://auth.localhost:9', keys, store })
+  const member = createMember({ site: 'shop-de', sites, hub: 'http://auth.localhost:9', keys, store, selfCheck: false })
   ready(createServer(withNodeMiddleware(member, (_req, res) => res.end('ok'))), { ref: session.id, referer: 'http://shop.localhost:9/' })
 } else {
   const origin = `http://auth.localhost:${PORT}`

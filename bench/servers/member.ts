@@ -37,6 +37,8 @@ const member = createMember({
   hub: 'http://127.0.0.1:1',
   keys: await ring(),
   store,
+  // No hub runs in the bench: no start-up check to report it.
+  selfCheck: false,
 })
 const handle = async (session: MemberSession) => {
   await session.set('n', ((session.get('n') as number | undefined) ?? 0) + 1)
