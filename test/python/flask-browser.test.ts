@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { decodeJwt } from 'jose'
+import type { Page } from 'playwright-core'
+import type { SiteConfig } from '../../src/sites/config.js'
 import { tokenCookieName } from '../../src/tokens/cookie-name.js'
 import { openBrowser } from '../helpers/browser.js'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
@@ -21,6 +23,34 @@ import type { DemoSite } from '../../src/demo/page.js'
 // hub's back-channel logout (to the site's backchannelLogoutUri) can stop it
 // from showing alice.
 
+/** The wiki's site at the hub: token-only; the hub posts its logout tokens there by address (Node does not resolve *.localhost). */
+function wikiSite(port: number): SiteConfig {
+  return { name: 'wiki', origin: `http://wiki.acme.localhost:${port}`, member: false, backchannelLogoutUri: `http://127.0.0.1:${port}/auth/backchannel-logout` }
+}
+
+/** The Flask example as the wiki, with no revocation check: only the hub's back-channel logout can end its view of a session. */
+function startWiki(port: number, hub: TestHub, dir: string): Promise<FlaskApp> {
+  return startFlaskApp(port, {
+    HUB_ORIGIN: hub.origin,
+    JWKS_URL: `${hub.url}/.well-known/jwks.json`,
+    AUDIENCE: 'acme.localhost',
+    CLIENT_ID: 'wiki',
+    REVOCATION: 'off',
+    APP_ORIGIN: `http://wiki.acme.localhost:${port}`,
+    DATABASE: join(dir, 'wiki.sqlite'),
+  })
+}
+
+/** Open `url` on the wiki, sign in as alice at the hub's form it sends the browser to, and land back on `url`. */
+async function signInFrom(page: Page, url: string, hub: TestHub): Promise<void> {
+  await page.goto(url)
+  await page.waitForURL(`${hub.origin}/login**`)
+  await page.getByLabel('Username').fill(ALICE.username)
+  await page.getByLabel('Password').fill(ALICE.password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.waitForURL(url)
+}
+
 describe('Chromium: a back-channel logout reaches the Flask app (the shared_session package)', () => {
   let hub: TestHub
   let wiki: FlaskApp
@@ -32,19 +62,8 @@ describe('Chromium: a back-channel logout reaches the Flask app (the shared_sess
     dir = mkdtempSync(join(tmpdir(), 'ss-flask-browser-'))
     const port = await freePort()
     // The hub posts logout tokens to the app itself: the site's backchannelLogoutUri, by IP (Node does not resolve *.localhost).
-    hub = await startTestHub({
-      sites: [{ name: 'wiki', origin: `http://wiki.acme.localhost:${port}`, member: false, backchannelLogoutUri: `http://127.0.0.1:${port}/auth/backchannel-logout` }],
-      ...GENEROUS_RATE_LIMIT,
-    })
-    wiki = await startFlaskApp(port, {
-      HUB_ORIGIN: hub.origin,
-      JWKS_URL: `${hub.url}/.well-known/jwks.json`,
-      AUDIENCE: 'acme.localhost',
-      CLIENT_ID: 'wiki',
-      REVOCATION: 'off',
-      APP_ORIGIN: `http://wiki.acme.localhost:${port}`,
-      DATABASE: join(dir, 'wiki.sqlite'),
-    })
+    hub = await startTestHub({ sites: [wikiSite(port)], ...GENEROUS_RATE_LIMIT })
+    wiki = await startWiki(port, hub, dir)
   })
 
   after(async () => {
@@ -57,12 +76,7 @@ describe('Chromium: a back-channel logout reaches the Flask app (the shared_sess
     const browser = await openBrowser('third-party-blocked')
     try {
       const page = await browser.context.newPage()
-      await page.goto(`${origin()}/?page=1`)
-      await page.waitForURL(`${hub.origin}/login**`)
-      await page.getByLabel('Username').fill(ALICE.username)
-      await page.getByLabel('Password').fill(ALICE.password)
-      await page.getByRole('button', { name: 'Sign in' }).click()
-      await page.waitForURL(`${origin()}/?page=1`)
+      await signInFrom(page, `${origin()}/?page=1`, hub)
       assert.equal(await page.getByRole('heading').textContent(), `Hello, ${ALICE.name}`)
 
       const cookies = await browser.context.cookies()
@@ -111,7 +125,7 @@ describe('Chromium: a sign-out started on a cross-site member reaches the token-
     const port = await freePort()
     shop = await listenOnFreePort()
     const sites = [
-      { name: 'wiki', origin: `http://wiki.acme.localhost:${port}`, member: false, backchannelLogoutUri: `http://127.0.0.1:${port}/auth/backchannel-logout` },
+      wikiSite(port),
       { name: 'shop', origin: `http://shop.localhost:${shop.port}` },
     ]
     hub = await startTestHub({ sites, ...GENEROUS_RATE_LIMIT })
@@ -121,15 +135,7 @@ describe('Chromium: a sign-out started on a cross-site member reaches the token-
       { name: 'shop', label: 'shop', origin: shopOrigin(), shop: true },
     ]
     shop.server.on('request', demoSiteApp({ site: demoSites[1]!, sites: demoSites, member, loginUrl: (r) => `${hub.origin}/login?return=${encodeURIComponent(r)}` }))
-    wiki = await startFlaskApp(port, {
-      HUB_ORIGIN: hub.origin,
-      JWKS_URL: `${hub.url}/.well-known/jwks.json`,
-      AUDIENCE: 'acme.localhost',
-      CLIENT_ID: 'wiki',
-      REVOCATION: 'off',
-      APP_ORIGIN: `http://wiki.acme.localhost:${port}`,
-      DATABASE: join(dir, 'wiki.sqlite'),
-    })
+    wiki = await startWiki(port, hub, dir)
   })
 
   after(async () => {
@@ -143,12 +149,7 @@ describe('Chromium: a sign-out started on a cross-site member reaches the token-
     const browser = await openBrowser('third-party-blocked')
     try {
       const page = await browser.context.newPage()
-      await page.goto(`${wikiOrigin()}/`)
-      await page.waitForURL(`${hub.origin}/login**`)
-      await page.getByLabel('Username').fill(ALICE.username)
-      await page.getByLabel('Password').fill(ALICE.password)
-      await page.getByRole('button', { name: 'Sign in' }).click()
-      await page.waitForURL(`${wikiOrigin()}/`)
+      await signInFrom(page, `${wikiOrigin()}/`, hub)
       assert.equal(await page.getByRole('heading').textContent(), `Hello, ${ALICE.name}`)
 
       await page.goto(`${shopOrigin()}/`)
