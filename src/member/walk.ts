@@ -61,9 +61,25 @@ export function nextHop(ctx: MemberContext, back: string, walk: readonly string[
  */
 export function skipHop(ctx: MemberContext, err: unknown, back: string, walk: readonly string[]): Response {
   const code = isSharedSessionError(err) ? err.code : 'an unexpected error'
-  const message = err instanceof Error ? err.message : String(err)
-  ctx.log(`shared-session: member "${ctx.site}": the login walk went on without linking this site (${code}: ${message})${fixFor(code, ctx.site)}`)
+  // Anyone can send a broken answer here: one line per kind of failure a minute, not one per request.
+  const now = Date.now()
+  const logged = lastLogged(ctx)
+  if ((logged.get(code) ?? -Infinity) + LOG_EVERY_MS <= now) {
+    logged.set(code, now)
+    const message = err instanceof Error ? err.message : String(err)
+    ctx.log(`shared-session: member "${ctx.site}": the login walk went on without linking this site (${code}: ${message})${fixFor(code, ctx.site)}; the same failure again within a minute is not logged`)
+  }
   return redirect(nextHop(ctx, back, walk), {}, 303)
+}
+
+const LOG_EVERY_MS = 60_000
+const logTimes = new WeakMap<MemberContext, Map<string, number>>()
+
+/** When each kind of walk failure was last logged, per member. */
+function lastLogged(ctx: MemberContext): Map<string, number> {
+  let times = logTimes.get(ctx)
+  if (!times) logTimes.set(ctx, (times = new Map()))
+  return times
 }
 
 /** The fix for the failures an operator causes; none for a visitor's own (a reused or stale link). */

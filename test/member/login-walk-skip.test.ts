@@ -35,6 +35,19 @@ describe('a login walk goes on past a member that fails (issue 11)', () => {
     assert.match(d.logs[0]!, /^shared-session: member "shop": the login walk went on without linking this site \(ERR_PAYLOAD_KEY_UNKNOWN: .*\); this member does not share the hub's handoff secret: run `shared-session config member shop --out shop\.json` on the hub/)
   })
 
+  test('a flood of broken answers on a walk: still sent on each time, but one log line a minute, not one per request', async () => {
+    const d = await createDeployment()
+    const visitor = d.browser()
+    await visitor.navigate(`${ORIGINS.shop}/`) // the visitor holds the shop's cookies (one without is sent on with ss-nocookies)
+    const broken = `${ORIGINS.shop}/_session/accept?p=${'A'.repeat(80)}&return=${encodeURIComponent(`${ORIGINS.shop}/`)}&walk=`
+    for (let i = 0; i < 20; i++) {
+      const response = await visitor.request(broken, { from: ORIGINS.hub })
+      assert.equal(response.status, 303, `request ${i}`)
+      assert.equal(response.headers.get('location'), `${ORIGINS.shop}/`)
+    }
+    assert.equal(d.logs.filter((line) => line.includes('the login walk went on')).length, 1, d.logs.join('\n'))
+  })
+
   test('the last member has the wrong secret: the walk still lands on the return URL, every other member linked', async () => {
     const d = await withWrongSecret('shop-de')
     const alice = d.browser()
