@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto'
 import { decodeJwt } from 'jose'
+import { isSharedSessionError } from '../errors/shared-session-error.js'
 import { DEFAULT_BACKCHANNEL_POLICY, deliverLogoutToken, signLogoutToken } from '../oidc/backchannel-logout.js'
 import { verifyLoginToken } from '../tokens/verify.js'
 import type { HubContext } from './options.js'
@@ -55,14 +57,37 @@ export async function notifySitesOfLogout(ctx: HubContext, ended: EndedSessions)
  */
 export async function announceIfEnded(ctx: HubContext, token: string | undefined): Promise<void> {
   if (!token || !ctx.sites.some((site) => site.backchannelLogoutUri)) return
+  // A token looked at is not verified again for a while (a flood of pulls with one stale cookie costs a map
+  // lookup each): for good once announced or refused, a minute while its session still lived.
+  const seen = examinedTokens(ctx)
+  // Keyed by the whole token: a signature glued onto other claims must not stand for the real token.
+  const key = createHash('sha256').update(token).digest('base64url')
+  const now = ctx.now()
+  if ((seen.get(key) ?? -Infinity) > now) return
+  seen.delete(key)
+  seen.set(key, Infinity)
+  if (seen.size > 10_000) seen.delete(seen.keys().next().value!)
   try {
     const { iat } = decodeJwt(token)
     if (typeof iat !== 'number') return
     // Verified as of its own issue time: the signature and claims are checked, its age is not.
     const claims = await verifyLoginToken(ctx.ring.verification, token, { issuer: ctx.issuer, audience: ctx.audience, now: iat * 1000 })
-    if (await ctx.store.getSession(claims.sid, ctx.now())) return
+    if (await ctx.store.getSession(claims.sid, now)) {
+      seen.set(key, now + 60_000)
+      return
+    }
     await notifySitesOfLogout(ctx, { sub: claims.sub, sid: claims.sid })
-  } catch {
-    // Not a token of ours, or the store is down: nothing to announce now.
+  } catch (err) {
+    // Not a token of ours (remembered), or the store is down (asked again next time): nothing to announce now.
+    if (isSharedSessionError(err) && err.status >= 500) seen.delete(key)
   }
+}
+
+const examined = new WeakMap<HubContext, Map<string, number>>()
+
+/** Until when each token (by its SHA-256) needs no new look for an ended session (bounded, oldest out first). */
+function examinedTokens(ctx: HubContext): Map<string, number> {
+  let seen = examined.get(ctx)
+  if (!seen) examined.set(ctx, (seen = new Map()))
+  return seen
 }

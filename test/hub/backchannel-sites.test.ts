@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose'
 import { ALICE, startTestHub, type TestHub } from '../helpers/hub.js'
+import { createMemoryStore } from '../../src/stores/memory/index.js'
 import { CookieJar, NAVIGATION_HEADERS, httpGet, loginOverHttp, logoutOverHttp } from '../helpers/http.js'
 import { waitUntil } from '../helpers/browser-driver.js'
 
@@ -103,6 +104,34 @@ describe('back-channel logout to sites that only read the token', () => {
     await pull()
     await new Promise((resolve) => setTimeout(resolve, 200))
     assert.equal(received.length, from + 1, 'announced once, not on every pull')
+  })
+
+  it('a flood of pulls with one stale token costs one look, not one signature check and store read each', async () => {
+    let reads = 0
+    const store = createMemoryStore()
+    const counting = new Proxy(store, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown
+        if (name === 'getSession') return (...args: Parameters<typeof store.getSession>) => ((reads += 1), store.getSession(...args))
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const flooded = await startTestHub({ store: counting, sites: [{ name: 'shop', origin: SHOP }, { name: 'wiki', origin: WIKI, member: false, backchannelLogoutUri: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/x` }] })
+    try {
+      const jar = new CookieJar()
+      assert.equal((await loginOverHttp(flooded, jar, ALICE)).status, 303)
+      const sid = (JSON.parse(Buffer.from(jar.get('ss-token')!.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid
+      await store.deleteSession(sid)
+      reads = 0
+      for (let i = 0; i < 20; i++) {
+        const pull = await httpGet(`${flooded.url}/pull?dst=shop&bind=${'A'.repeat(43)}&return=${encodeURIComponent(`${SHOP}/`)}`, { ...NAVIGATION_HEADERS, cookie: `ss-token=${jar.get('ss-token')}` })
+        assert.equal(pull.status, 302)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      assert.equal(reads, 1, 'the token was looked at once')
+    } finally {
+      await flooded.close()
+    }
   })
 
   it('the token of a live session (one a sibling host tossed) announces nothing', async () => {
