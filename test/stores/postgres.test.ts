@@ -318,7 +318,9 @@ describe('postgres store', () => {
       assertUnavailable(frozen.result, /postgres store unavailable during consumeNonce: .*(timeout|timed out)/i)
       assert.ok(frozen.ms < 1500, `settled in ${frozen.ms} ms`)
       net.freeze(false)
-      assert.equal(await store.consumeNonce('after', Date.now() + 60_000), true)
+      // It recovers by itself: on a loaded machine the first query after the thaw may still miss the 300 ms
+      // budget (the hung connection is replaced), so each try gets a fresh nonce, for at most 5 s.
+      assert.equal(await recovered(() => store.consumeNonce(`after-${randomId()}`, Date.now() + 60_000), 5000), true)
     } finally {
       await net.down().catch(() => undefined)
       await store.close()
@@ -333,3 +335,16 @@ describe('postgres store', () => {
     await assert.rejects(store.getSession(randomId(), Date.now()), (err: unknown) => isSharedSessionError(err, 'ERR_STORE_UNAVAILABLE'))
   })
 })
+
+/** The first answer of `call` that is not ERR_STORE_UNAVAILABLE, retried for up to `withinMs`. */
+async function recovered<T>(call: () => Promise<T>, withinMs: number): Promise<T> {
+  const end = Date.now() + withinMs
+  for (;;) {
+    try {
+      return await call()
+    } catch (err) {
+      if (!isSharedSessionError(err, 'ERR_STORE_UNAVAILABLE') || Date.now() > end) throw err
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}
