@@ -61,13 +61,17 @@ export function nextHop(ctx: MemberContext, back: string, walk: readonly string[
  */
 export function skipHop(ctx: MemberContext, err: unknown, back: string, walk: readonly string[]): Response {
   const code = isSharedSessionError(err) ? err.code : 'an unexpected error'
-  // Anyone can send a broken answer here: one line per kind of failure a minute, not one per request.
+  const fix = fixFor(code, ctx.site)
+  // Only what an operator must fix (other keys, clocks, site lists) or a fault of ours (the store, a bug) is
+  // logged: a visitor's reused or broken link is not, as no 4xx is. And anyone can send broken answers here:
+  // one line per kind of failure a minute, not one per request.
+  const operators = fix !== '' || !isSharedSessionError(err) || err.status >= 500
   const now = Date.now()
   const logged = lastLogged(ctx)
-  if ((logged.get(code) ?? -Infinity) + LOG_EVERY_MS <= now) {
+  if (operators && (logged.get(code) ?? -Infinity) + LOG_EVERY_MS <= now) {
     logged.set(code, now)
     const message = err instanceof Error ? err.message : String(err)
-    ctx.log(`shared-session: member "${ctx.site}": the login walk went on without linking this site (${code}: ${message})${fixFor(code, ctx.site)}; the same failure again within a minute is not logged`)
+    ctx.log(`shared-session: member "${ctx.site}": the login walk went on without linking this site (${code}: ${message})${fix}; the same failure again within a minute is not logged`)
   }
   return redirect(nextHop(ctx, back, walk), {}, 303)
 }
