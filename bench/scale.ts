@@ -53,7 +53,8 @@ async function redisBackend(): Promise<Backend> {
   const admin = new Redis(url)
   await admin.flushdb()
   const base = usedMemory(await admin.info('memory'))
-  const store = createRedisStore({ url, prefix: 'scale:' })
+  // The default prefix, so that key names cost what they cost in production (database 15 is this run's alone).
+  const store = createRedisStore({ url })
   return {
     name: 'Redis',
     store,
@@ -69,9 +70,9 @@ async function redisBackend(): Promise<Backend> {
 async function clusterBackend(): Promise<Backend> {
   const url = process.env.REDIS_CLUSTER_SCALE_URL ?? 'redis-cluster://127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003'
   const nodes = url.replace(/^redis-cluster:\/\//, '').split(',').map((hostPort) => ({ host: hostPort.split(':')[0]!, port: Number(hostPort.split(':')[1]) }))
-  // The cluster is shared with the test suite: no FLUSHALL, a prefix of our own instead, as short
+  // The cluster is shared with the test suite: no FLUSHALL, a prefix of our own instead, as long
   // as the default `ss:` so that key names cost what they cost in production (see docs/stores.md).
-  const prefix = `${process.pid.toString(36)}:`
+  const prefix = `${(process.pid % 1296).toString(36).padStart(2, '0')}:`
   const admin = new Cluster(nodes)
   const masters = async () => {
     await admin.ping()

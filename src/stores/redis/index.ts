@@ -5,7 +5,8 @@ import type { SessionRecord, SessionStore, SessionUser, StoreCounts } from '../s
 import { guardStore } from '../unavailable.js'
 import { parseClusterUrl } from './cluster-url.js'
 import { DATA_FIELD, decodeLink, encodeLink, fieldsToSession, keyPart, sessionToFields } from './codec.js'
-import { createRedisClient, readiness, type ConnectionSettings } from './connection.js'
+import { createRedisClient, readiness, type ConnectionSettings, type RedisClient } from './connection.js'
+import type { RespClient } from './resp-client.js'
 import { defineScripts } from './scripts.js'
 
 /**
@@ -37,11 +38,12 @@ export interface RedisStoreOptions {
   /** `true` or Node TLS options (`ca`, `servername`, …); `rediss://` also turns TLS on. */
   tls?: boolean | ConnectionOptions
   /**
-   * An ioredis client (`Redis` or `Cluster`) of your own. The store never
-   * closes it; configure it with `enableOfflineQueue: false` and a
-   * `commandTimeout` to keep calls bounded while Redis is down.
+   * An ioredis client (`Redis` or `Cluster`) of your own, or one made by
+   * `createRedisClient`. The store never closes it; configure an ioredis
+   * client with `enableOfflineQueue: false` and a `commandTimeout` to keep
+   * calls bounded while Redis is down.
    */
-  client?: Redis | Cluster
+  client?: Redis | Cluster | RespClient
   /** A command that gets no answer in this many ms fails with `ERR_STORE_UNAVAILABLE` (default 2000). */
   commandTimeoutMs?: number
   /** How long a call waits for a connection before failing with `ERR_STORE_UNAVAILABLE` (default 2000). */
@@ -49,6 +51,8 @@ export interface RedisStoreOptions {
 }
 
 const KIND = 'redis'
+/** The latest time a JavaScript Date can hold: a link's expiry passed to Lua is never Infinity. */
+const MAX_TIME = 8.64e15
 
 function invalid(option: string, message: string): SharedSessionError {
   return new SharedSessionError('ERR_CONFIG_INVALID', `redis store: ${message}`, { detail: option })
@@ -117,8 +121,8 @@ function connectionSettings(options: RedisStoreOptions, commandTimeoutMs: number
  * one short string; `u:{sub}` the set of a user's sessions; `n:{nonce}` a
  * consumed nonce (`SET NX PXAT`); `c:{name}` a counter (a hash of value and
  * window end, changed by one script). Every script touches one key, so the same
- * code runs on a cluster; only `resolveLink` on a single server reads link
- * and session in one script (one round trip instead of two).
+ * code runs on a cluster; only `resolveLink` and `insertLink` on a single server
+ * touch link and session in one script (one round trip instead of two).
  *
  * A deleted session's links are not hunted down: they resolve to nothing
  * (their session is gone) and Redis drops them at their expiry. That keeps a
@@ -147,7 +151,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
   const settings = options.client === undefined ? connectionSettings(options, commandTimeoutMs, connectTimeoutMs) : undefined
 
   const ownsClient = options.client === undefined
-  const client = options.client ?? createRedisClient(settings!)
+  const client: RedisClient = options.client ?? createRedisClient(settings!)
   const isCluster = (client as { isCluster?: boolean }).isCluster === true
   const ready = readiness(client, connectTimeoutMs)
   const scripts = defineScripts(client)
@@ -170,12 +174,12 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
 
   // On a cluster every master holds a share of the keys.
   async function scan(pattern: string): Promise<string[]> {
-    const nodes: Redis[] = isCluster ? (client as Cluster).nodes('master') : [client as Redis]
+    const nodes: (Redis | RedisClient)[] = isCluster ? (client as Cluster).nodes('master') : [client]
     const found: string[] = []
     for (const node of nodes) {
       let cursor = '0'
       do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
+        const [next, keys] = (await node.call('SCAN', cursor, 'MATCH', pattern, 'COUNT', 1000)) as [string, string[]]
         cursor = next
         found.push(...keys)
       } while (cursor !== '0')
@@ -189,7 +193,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
   async function deleteOne(id: string): Promise<boolean> {
     const user = await scripts.deleteSession(key.session(id))
     if (typeof user !== 'string') return false
-    if (user !== '') await client.srem(key.user((JSON.parse(user) as SessionUser).sub), id)
+    if (user !== '') await client.call('SREM', key.user((JSON.parse(user) as SessionUser).sub), id)
     return true
   }
 
@@ -222,10 +226,14 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
     insertLink: (hash, link) =>
       guard('insertLink', async () => {
         // A link to a missing session could never resolve: storing it would only let anyone fill Redis.
-        const [created, lifetime] = await client.hmget(key.session(link.sessionId), 'c', 'a')
+        if (!isCluster) {
+          await scripts.insertLinkSingle(key.link(hash), key.session(link.sessionId), encodeLink(link, link.expiresAt), encodeLink(link), String(Math.min(link.expiresAt, MAX_TIME)))
+          return
+        }
+        const [created, lifetime] = (await client.call('HMGET', key.session(link.sessionId), 'c', 'a')) as [string | null, string | null]
         if (created == null || lifetime == null) return
         const absolute = Number(created) + Number(lifetime)
-        await client.set(key.link(hash), encodeLink(link, absolute), 'PXAT', Math.max(1, Math.ceil(Math.min(link.expiresAt, absolute))))
+        await client.call('SET', key.link(hash), encodeLink(link, absolute), 'PXAT', Math.max(1, Math.ceil(Math.min(link.expiresAt, absolute))))
       }),
 
     resolveLink: (hash, now) =>
@@ -233,7 +241,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
         let value: unknown
         let sessionFields: unknown
         if (isCluster) {
-          value = await client.get(key.link(hash))
+          value = await client.call('GET', key.link(hash))
           const link = decodeLink(value, now)
           if (link === null) return null
           sessionFields = await client.call('HGETALL', key.session(link.sessionId))
@@ -254,15 +262,15 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
       guard('deleteLink', async () => {
         const link = decodeLink(await scripts.deleteLink(key.link(hash)), Number.NEGATIVE_INFINITY)
         // A link whose session is gone was already dead: deleting it logs nobody out.
-        return link !== null && (await client.exists(key.session(link.sessionId))) === 1
+        return link !== null && (await client.call('EXISTS', key.session(link.sessionId))) === 1
       }),
 
     listUserSessions: (sub, now) =>
       guard('listUserSessions', async () => {
-        const ids = await client.smembers(key.user(sub))
+        const ids = (await client.call('SMEMBERS', key.user(sub))) as string[]
         const found = await Promise.all(ids.map((id) => readSession(id, Number.NEGATIVE_INFINITY)))
         const gone = ids.filter((_, i) => found[i] === null)
-        if (gone.length > 0) await client.srem(key.user(sub), ...gone) // expired in Redis: prune the index
+        if (gone.length > 0) await client.call('SREM', key.user(sub), ...gone) // expired in Redis: prune the index
         return found
           .filter((session): session is SessionRecord => session !== null && session.idleExpiresAt > now && session.absoluteExpiresAt > now)
           .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
@@ -270,7 +278,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
 
     deleteUserSessions: (sub) =>
       guard('deleteUserSessions', async () => {
-        const ids = await client.smembers(key.user(sub))
+        const ids = (await client.call('SMEMBERS', key.user(sub))) as string[]
         const deleted = await Promise.all(ids.map(deleteOne))
         return deleted.filter(Boolean).length
       }),
@@ -278,7 +286,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
     consumeNonce: (nonce, expiresAt) =>
       guard('consumeNonce', async () => {
         const at = String(Math.max(1, Math.ceil(expiresAt)))
-        return (await client.set(key.nonce(nonce), at, 'PXAT', at, 'NX')) === 'OK'
+        return (await client.call('SET', key.nonce(nonce), at, 'PXAT', at, 'NX')) === 'OK'
       }),
 
     addToCounter: (name, delta, expiresAt, now) =>
@@ -289,7 +297,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
 
     deleteCounter: (name) =>
       guard('deleteCounter', async () => {
-        await client.del(key.counter(name))
+        await client.call('DEL', key.counter(name))
       }),
 
     count: (now) =>
@@ -299,19 +307,19 @@ export function createRedisStore(options: RedisStoreOptions = {}): SessionStore 
         const sessionPrefix = `${prefix}s:`
 
         const sessionLive = new Map<string, boolean>()
-        const times = await Promise.all(sessionKeys.map((k) => client.hmget(k, 'c', 'i', 'a')))
+        const times = (await Promise.all(sessionKeys.map((k) => client.call('HMGET', k, 'c', 'i', 'a')))) as string[][]
         for (const [i, [created, idle, abs]] of times.entries()) {
           sessionLive.set(sessionKeys[i]!.slice(sessionPrefix.length), Number(created) + Number(idle) > now && Number(created) + Number(abs) > now)
         }
 
         let liveLinks = 0
-        for (const value of await Promise.all(linkKeys.map((k) => client.get(k)))) {
+        for (const value of await Promise.all(linkKeys.map((k) => client.call('GET', k)))) {
           const link = decodeLink(value, now)
           if (link !== null && sessionLive.get(keyPart(link.sessionId)) === true) liveLinks++
         }
 
         let liveNonces = 0
-        for (const value of await Promise.all(nonceKeys.map((k) => client.get(k)))) if (Number(value) > now) liveNonces++
+        for (const value of await Promise.all(nonceKeys.map((k) => client.call('GET', k)))) if (Number(value) > now) liveNonces++
 
         return { sessions: [...sessionLive.values()].filter(Boolean).length, links: liveLinks, nonces: liveNonces }
       }),

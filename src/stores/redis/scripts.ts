@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Cluster, Redis } from 'ioredis'
+import type { RedisClient } from './connection.js'
 
 /**
  * Lua run with EVALSHA (EVAL the first time a server meets it), each where atomicity
@@ -92,6 +92,22 @@ export const REDIS_SCRIPTS = {
       redis.call('PEXPIREAT', KEYS[1], string.format('%d', expires))
       return { value, expires }`,
   },
+  // KEYS: link, its session. ARGV: the link value when it lives as long as its session, the value
+  // otherwise, the link's own expiry. Returns 1, or 0 (nothing stored) when the session is missing.
+  // Single Redis (and Sentinel) only: the two keys are in different slots on a cluster, where the
+  // store reads the session's times, then sets the link (two round trips).
+  insertLinkSingle: {
+    numberOfKeys: 2,
+    lua: `
+      local times = redis.call('HMGET', KEYS[2], 'c', 'a')
+      if not times[1] or not times[2] then return 0 end
+      local absolute = tonumber(times[1]) + tonumber(times[2])
+      local expires = tonumber(ARGV[3])
+      local value = ARGV[2]
+      if expires == absolute then value = ARGV[1] end
+      redis.call('SET', KEYS[1], value, 'PXAT', string.format('%d', math.max(1, math.ceil(math.min(expires, absolute)))))
+      return 1`,
+  },
   // KEYS: link. ARGV: the session key prefix. Returns false or { link value, session fields }.
   // Single Redis (and Sentinel) only: it reads a session key it derives, which Cluster refuses;
   // on a cluster the store reads the link, then the session (two round trips).
@@ -137,7 +153,7 @@ export type RedisScripts = { readonly [name in ScriptName]: ScriptCall }
  * const patched = (await scripts.patchSession(sessionKey, '0', '.cart', '[]')) === 1
  * ```
  */
-export function defineScripts(client: Redis | Cluster): RedisScripts {
+export function defineScripts(client: RedisClient): RedisScripts {
   const callers: Partial<Record<ScriptName, ScriptCall>> = {}
   for (const [name, { numberOfKeys, lua }] of Object.entries(REDIS_SCRIPTS) as [ScriptName, { numberOfKeys: number; lua: string }][]) {
     // EVALSHA straight, and EVAL (which also caches the script) only when the server does not know
