@@ -53,7 +53,7 @@ async function redisBackend(): Promise<Backend> {
   const admin = new Redis(url)
   await admin.flushdb()
   const base = usedMemory(await admin.info('memory'))
-  // The default prefix, so that key names cost what they cost in production (database 15 is this run's alone).
+  // The default prefix, as in production (database 15 is this run's alone).
   const store = createRedisStore({ url })
   return {
     name: 'Redis',

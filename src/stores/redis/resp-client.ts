@@ -25,7 +25,14 @@ export interface RespClientOptions {
   connectTimeoutMs: number
 }
 
-/** `connecting` → `ready` ⇄ `reconnecting`; `end` once closed by its owner. */
+/**
+ * `connecting` → `ready` ⇄ `reconnecting`; `end` once closed by its owner.
+ *
+ * @example
+ * ```ts
+ * if (client.status !== 'ready') await once(client, 'ready')
+ * ```
+ */
 export type RespClientStatus = 'connecting' | 'ready' | 'reconnecting' | 'end'
 
 interface Pending {
@@ -34,7 +41,19 @@ interface Pending {
   sentAt: number
 }
 
-/** A reply Redis sent as an error (`-ERR …`, `-NOSCRIPT …`): the command failed, the connection is fine. */
+/**
+ * A reply Redis sent as an error (`-ERR …`, `-NOSCRIPT …`): the command
+ * failed, the connection is fine.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.evalsha(sha, 1, key)
+ * } catch (err) {
+ *   if (err instanceof RedisReplyError && err.message.startsWith('NOSCRIPT')) await client.eval(lua, 1, key)
+ * }
+ * ```
+ */
 export class RedisReplyError extends Error {
   override name = 'ReplyError'
 }
