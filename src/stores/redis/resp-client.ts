@@ -340,6 +340,18 @@ export function parseReply(buffer: Buffer, at: number): { reply: unknown; end: n
   return reply === INCOMPLETE ? undefined : { reply, end: cursor }
 }
 
+/** The decimal integer in `buffer` from `start` to `end`, read from the bytes (no string made). */
+function readInteger(buffer: Buffer, start: number, end: number): number {
+  const negative = buffer[start] === 0x2d
+  let value = 0
+  for (let i = negative ? start + 1 : start; i < end; i++) {
+    const digit = buffer[i]! - 0x30
+    if (digit < 0 || digit > 9) throw new Error('unreadable reply from Redis (not a number)')
+    value = value * 10 + digit
+  }
+  return negative ? -value : value
+}
+
 function readValue(buffer: Buffer, at: number): unknown {
   const lineEnd = buffer.indexOf(CR, at)
   if (lineEnd === -1 || lineEnd + 1 >= buffer.length) return INCOMPLETE
@@ -354,9 +366,9 @@ function readValue(buffer: Buffer, at: number): unknown {
       return new RedisReplyError(buffer.toString('utf8', at + 1, lineEnd))
     case 0x3a: // : integer
       cursor = next
-      return Number(buffer.toString('latin1', at + 1, lineEnd))
+      return readInteger(buffer, at + 1, lineEnd)
     case 0x24: { // $ bulk string
-      const length = Number(buffer.toString('latin1', at + 1, lineEnd))
+      const length = readInteger(buffer, at + 1, lineEnd)
       if (length < 0) {
         cursor = next
         return null
@@ -366,7 +378,7 @@ function readValue(buffer: Buffer, at: number): unknown {
       return buffer.toString('utf8', next, next + length)
     }
     case 0x2a: { // * array
-      const count = Number(buffer.toString('latin1', at + 1, lineEnd))
+      const count = readInteger(buffer, at + 1, lineEnd)
       if (count < 0) {
         cursor = next
         return null

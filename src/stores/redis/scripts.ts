@@ -159,14 +159,11 @@ export function defineScripts(client: RedisClient): RedisScripts {
     // EVALSHA straight, and EVAL (which also caches the script) only when the server does not know
     // it yet: lighter per call than ioredis' defineCommand, which wraps every call in a retry closure.
     const sha = createHash('sha1').update(lua).digest('hex')
-    callers[name] = async (...keysAndArgs) => {
-      try {
-        return await client.evalsha(sha, numberOfKeys, ...keysAndArgs)
-      } catch (err) {
+    callers[name] = (...keysAndArgs) =>
+      client.evalsha(sha, numberOfKeys, ...keysAndArgs).then(undefined, (err: unknown) => {
         if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err
         return client.eval(lua, numberOfKeys, ...keysAndArgs)
-      }
-    }
+      })
   }
   return callers as RedisScripts
 }
