@@ -5,7 +5,7 @@ import { cookieCount, readCookie } from '../http/cookies.js'
 import { isTopLevelNavigation, type RequestHead } from '../http/request-head.js'
 import { HUB_SITE } from '../hub/options.js'
 import { resolveLinkedSession } from '../sessions/resolve.js'
-import { touchSession } from '../sessions/touch.js'
+import { touchDue, touchSession } from '../sessions/touch.js'
 import { accept } from './accept.js'
 import { returnTarget, shouldBounce, startPull } from './bounce.js'
 import { logout } from './logout.js'
@@ -64,7 +64,7 @@ export function createMember(options: MemberOptions): Member {
       const held = readCookie(request, ctx.cookies.session.name)
       const found = await resolveLinkedSession(ctx.store, ctx.site, held, now)
       if (found) {
-        await touchSession(ctx.store, ctx.policy, found.session, now)
+        if (touchDue(ctx.policy, found.session, now)) await touchSession(ctx.store, ctx.policy, found.session, now)
         return { value: new MemberSession(ctx, request, found.session, found.link.via, sink, readCookie(request, ctx.pushed.name)) }
       }
       if (held === undefined && cookieCount(request, ctx.cookies.session.name) > 1) {
