@@ -172,7 +172,8 @@ export async function startDemoProcess(): Promise<DemoProcess> {
       return { portBase, origin, output: () => out, close: stop }
     }
     await stop()
-    if (fixed === undefined && out.includes('EADDRINUSE') && attempt < 20) continue
+    // The CLI says a taken port in words (src/cli/fail.ts); a random base can meet another socket's port.
+    if (fixed === undefined && /EADDRINUSE|is already in use/.test(out) && attempt < 20) continue
     throw new Error(`the demo did not start on port base ${portBase}:\n${out}`)
   }
 }
