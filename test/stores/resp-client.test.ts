@@ -125,6 +125,16 @@ describe('RespClient', () => {
     const trusted = createRedisStore({ url: `rediss://localhost:${port}`, tls: { ca: cert }, prefix: `sstls:${randomId().slice(0, 8)}:` })
     cleanups.push(() => trusted.close())
     assert.equal(await trusted.consumeNonce(randomId(), Date.now() + 1000), true)
+    // By address: no SNI (RFC 6066 allows host names only; Node warns DEP0123), the certificate's IP entry checked.
+    const warnings: string[] = []
+    const onWarning = (w: Error & { code?: string }) => void warnings.push(w.code ?? w.message)
+    process.on('warning', onWarning)
+    const byAddress = createRedisStore({ url: `rediss://127.0.0.1:${port}`, tls: { ca: cert }, prefix: `sstls:${randomId().slice(0, 8)}:` })
+    cleanups.push(() => byAddress.close())
+    assert.equal(await byAddress.consumeNonce(randomId(), Date.now() + 1000), true)
+    await new Promise((r) => setImmediate(r))
+    process.off('warning', onWarning)
+    assert.deepEqual(warnings.filter((w) => w === 'DEP0123'), [])
 
     const untrusted = createRedisStore({ url: `rediss://localhost:${port}`, connectTimeoutMs: 1000 })
     cleanups.push(() => untrusted.close())

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { connect as connectTcp, type Socket } from 'node:net'
+import { connect as connectTcp, isIP, type Socket } from 'node:net'
 import { connect as connectTls, type ConnectionOptions } from 'node:tls'
 
 /**
@@ -218,7 +218,8 @@ export class RespClient extends EventEmitter {
 
   #open(): void {
     const { host, port, tls, connectTimeoutMs } = this.#options
-    const socket = tls === undefined ? connectTcp({ host, port }) : connectTls({ host, port, servername: host, ...tls })
+    // SNI takes a host name only (RFC 6066): an address connects without one, and is checked against the certificate's IP entries.
+    const socket = tls === undefined ? connectTcp({ host, port }) : connectTls({ host, port, ...(isIP(host) === 0 ? { servername: host } : {}), ...tls })
     this.#socket = socket
     this.#input = undefined
     socket.setNoDelay(true)
