@@ -96,8 +96,9 @@ export async function journey(engine: Engine, via: Transport, demo: Omit<DemoOpt
 
 /**
  * 4. With every cookie refused, each page loads with at most one bounce
- * (server-side count: the site's middleware saw at most the page, the
- * accept and the page again), following a link and posting the cart too.
+ * (server-side count, favicon fetches aside: the sites saw at most the
+ * page, the accept and the page again), following a link and posting the
+ * cart too.
  */
 export async function noLoopWithCookiesOff(engine: Engine): Promise<void> {
   await scenario(engine, async (t, p) => {
@@ -106,9 +107,10 @@ export async function noLoopWithCookiesOff(engine: Engine): Promise<void> {
       await fn()
       const shown = await read(p.tab)
       assert.deepEqual({ site: shown.site, user: shown.user }, { site, user: 'anonymous' }, `${label} renders`)
-      const seen = t.requests.slice(before.seen)
+      // The browser's own favicon fetches are no page loads, and one of the previous page can land late (seen in Firefox).
+      const seen = t.requests.slice(before.seen).filter((r) => r.path !== '/favicon.ico')
       assert.ok(t.bounces() - before.bounces <= 1, `${label}: at most one bounce, got ${t.bounces() - before.bounces}`)
-      assert.ok(seen.length <= 4, `${label}: at most 4 requests reached the sites, got ${seen.length}: ${seen.map((r) => `${r.site} ${r.method} ${r.path}`).join(', ')}`)
+      assert.ok(seen.length <= 3, `${label}: at most the page, the accept and the page again reached the sites, got ${seen.length}: ${seen.map((r) => `${r.site} ${r.method} ${r.path}`).join(', ')}`)
     }
     for (const site of SITES) await load(site, site, () => p.tab.goto(`${t.origin[site]}/`))
     assert.equal(t.bounces('hub'), 0, 'the hub never bounces')
