@@ -51,8 +51,8 @@ const backoff = (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt
  *   instead of piling up;
  * - a command timeout, so a stalled server cannot hold a request forever;
  * - reconnection forever, at most a second apart;
- * - pipelining: commands issued in the same tick by concurrent requests go
- *   out in one write (per node, on a cluster).
+ * - pipelining: commands concurrent requests issue in one turn of the event
+ *   loop go out in one write (per tick and per node with ioredis on a cluster).
  *
  * A single server gets our own lean {@link RespClient} (a third of ioredis'
  * CPU per command); a cluster gets ioredis' `Cluster`, which finds each
@@ -122,7 +122,7 @@ export function createRedisClient(settings: ConnectionSettings): RespClient | Cl
  * ```ts
  * const ready = readiness(client, 2000)
  * await ready()
- * await client.get(key)
+ * await client.call('GET', key)
  * ```
  */
 export function readiness(client: RedisClient, connectTimeoutMs: number): () => Promise<void> {
