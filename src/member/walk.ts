@@ -66,7 +66,7 @@ export function skipHop(ctx: MemberContext, err: unknown, back: string, walk: re
   // logged: a visitor's reused or broken link is not, as no 4xx is. And anyone can send broken answers here:
   // one line per kind of failure a minute, not one per request.
   const operators = fix !== '' || !isSharedSessionError(err) || err.status >= 500
-  const now = Date.now()
+  const now = ctx.now()
   const logged = lastLogged(ctx)
   if (operators && (logged.get(code) ?? -Infinity) + LOG_EVERY_MS <= now) {
     logged.set(code, now)

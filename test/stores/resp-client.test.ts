@@ -141,6 +141,36 @@ describe('RespClient', () => {
     await assert.rejects(untrusted.consumeNonce(randomId(), Date.now() + 1000), (err: unknown) => isSharedSessionError(err, 'ERR_STORE_UNAVAILABLE') && /certificate/i.test(err.message))
   })
 
+  test('a reply that comes after its command timed out is never given to another command', async () => {
+    // A proxy in front of the real Redis that holds Redis's answers back, in order, while `slow` is on:
+    // a server that stalls, then answers everything late.
+    let slow = false
+    const proxy = createServer((client) => {
+      const redis = connect(6379, '127.0.0.1')
+      client.pipe(redis)
+      let tail = Promise.resolve()
+      redis.on('data', (chunk: Buffer) => {
+        const held = slow
+        tail = tail.then(() => (held ? new Promise((r) => setTimeout(r, 300)) : undefined)).then(() => void (client.writable && client.write(chunk)))
+      })
+      client.on('error', () => redis.destroy())
+      redis.on('error', () => client.destroy())
+      client.on('close', () => redis.destroy())
+    })
+    const port = await listen(proxy)
+    const prefix = `ssresp:${randomId().slice(0, 8)}:`
+    const client = await ready(createRedisClient({ url: `redis://127.0.0.1:${port}`, commandTimeoutMs: 200, connectTimeoutMs: 1000 }) as RespClient)
+    await client.call('SET', `${prefix}alice`, 'alice-session', 'PX', 60_000)
+    await client.call('SET', `${prefix}bob`, 'bob-session', 'PX', 60_000)
+    slow = true
+    await assert.rejects(client.call('GET', `${prefix}alice`), /Command timed out after 200 ms/)
+    slow = false
+    if (client.status !== 'ready') await once(client, 'ready')
+    // Alice's answer is still on its way (300 ms after it was asked): bob's GETs, now and after it came, get bob's value.
+    const answers = await Promise.all([client.call('GET', `${prefix}bob`), new Promise((r) => setTimeout(r, 400)).then(() => client.call('GET', `${prefix}bob`))])
+    assert.deepEqual(answers, ['bob-session', 'bob-session'])
+  })
+
   test('a peer that is not Redis: the call fails with a 503 error, nothing crashes, and it keeps trying', async () => {
     let connections = 0
     const liar = createServer((socket) => {

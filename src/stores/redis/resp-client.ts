@@ -115,12 +115,7 @@ export class RespClient extends EventEmitter {
    */
   call(command: string, ...args: (string | number)[]): Promise<unknown> {
     if (this.status !== 'ready') return Promise.reject(new Error('Connection is closed.'))
-    let text = `*${args.length + 1}\r\n$${command.length}\r\n${command}\r\n`
-    for (const arg of args) {
-      const value = typeof arg === 'string' ? arg : String(arg)
-      text += `$${Buffer.byteLength(value)}\r\n${value}\r\n`
-    }
-    return this.#send(text)
+    return this.#send(encodeCommand(command, args))
   }
 
   /** `EVALSHA sha numberOfKeys keys… args…`. */
@@ -160,7 +155,7 @@ export class RespClient extends EventEmitter {
     if (this.status === 'end') return
     if (this.status === 'ready') {
       try {
-        await this.#send('*1\r\n$4\r\nQUIT\r\n')
+        await this.#send(encodeCommand('QUIT', []))
       } catch {
         // Gone already: nothing to say goodbye to.
       }
@@ -226,7 +221,11 @@ export class RespClient extends EventEmitter {
     const timer = setTimeout(() => socket.destroy(new Error(`no connection within ${connectTimeoutMs} ms (connect timed out)`)), connectTimeoutMs)
     timer.unref()
     socket.once(tls === undefined ? 'connect' : 'secureConnect', () => void this.#handshake(socket, timer))
-    socket.on('data', (chunk: Buffer) => this.#read(chunk))
+    // Only the current connection's bytes are replies to what waits: a socket given up (timed out,
+    // unreadable) must never answer a command sent on its successor.
+    socket.on('data', (chunk: Buffer) => {
+      if (this.#socket === socket) this.#read(chunk)
+    })
     socket.on('error', (err) => {
       clearTimeout(timer)
       if (this.listenerCount('error') > 0) this.emit('error', err)
@@ -242,10 +241,9 @@ export class RespClient extends EventEmitter {
   async #handshake(socket: Socket, timer: NodeJS.Timeout): Promise<void> {
     const { username, password, database } = this.#options
     const handshake: Promise<unknown>[] = []
-    if (password !== undefined) {
-      handshake.push(username === undefined ? this.#raw('AUTH', password) : this.#raw('AUTH', username, password))
-    }
-    if (database !== undefined && database !== 0) handshake.push(this.#raw('SELECT', String(database)))
+    // Sent before the connection counts as ready, so not through call().
+    if (password !== undefined) handshake.push(this.#send(encodeCommand('AUTH', username === undefined ? [password] : [username, password])))
+    if (database !== undefined && database !== 0) handshake.push(this.#send(encodeCommand('SELECT', [database])))
     try {
       await Promise.all(handshake)
     } catch (err) {
@@ -259,13 +257,6 @@ export class RespClient extends EventEmitter {
     this.#attempt = 0
     this.status = 'ready'
     this.emit('ready')
-  }
-
-  /** A command sent before the connection is ready (the handshake's own). */
-  #raw(...words: string[]): Promise<unknown> {
-    let text = `*${words.length}\r\n`
-    for (const word of words) text += `$${Buffer.byteLength(word)}\r\n${word}\r\n`
-    return this.#send(text)
   }
 
   #read(chunk: Buffer): void {
@@ -320,6 +311,16 @@ export class RespClient extends EventEmitter {
     this.#input = undefined
     for (const waiting of pending) waiting.reject(err)
   }
+}
+
+/** One command in RESP: an array of bulk strings, each prefixed with its length in bytes. */
+function encodeCommand(command: string, args: readonly (string | number)[]): string {
+  let text = `*${args.length + 1}\r\n$${command.length}\r\n${command}\r\n`
+  for (const arg of args) {
+    const value = typeof arg === 'string' ? arg : String(arg)
+    text += `$${Buffer.byteLength(value)}\r\n${value}\r\n`
+  }
+  return text
 }
 
 /** What {@link readValue} returns while the buffer holds only part of a reply. */
